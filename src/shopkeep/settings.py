@@ -1,0 +1,64 @@
+"""The one typed settings object: environment variables (SHOPKEEP_*) and an optional TOML file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from shopkeep.store.policy import StorePolicy
+
+
+def _default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("shopkeep", appauthor=False))
+
+
+def _default_cache_dir() -> Path:
+    return Path(platformdirs.user_cache_dir("shopkeep", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Every setting shopkeep reads. `SHOPKEEP_CONFIG` may name a TOML file with the same keys."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SHOPKEEP_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    cache_dir: Path = Field(default_factory=_default_cache_dir)
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; SQLite in the data directory when unset. "
+        "PostgreSQL: postgresql+psycopg://user@host:5432/dbname",
+    )
+    config: Path | None = Field(default=None, description="optional TOML settings file")
+    store: StorePolicy = Field(default_factory=StorePolicy)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        import os
+
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get("SHOPKEEP_CONFIG")
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        return tuple(sources)
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'shopkeep.sqlite3'}"

@@ -1,0 +1,203 @@
+"""After-sales: returns and exchanges of delivered orders, and the refunds that close them.
+
+A customer requests; the merchant completes when the goods come back. A request is allowed
+once per order, for delivered orders, within the return window; an exchange stays within the
+same product; a refund goes to the original payment method or to one of the customer's gift
+cards, with the reason recorded.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from shopkeep.store.context import StoreContext
+from shopkeep.store.errors import InvalidRefundMethod, OrderNotReturnable, ReturnWindowClosed
+from shopkeep.store.lifecycle import load_order, order_view, return_stock, take_stock, transition
+from shopkeep.store.models import (
+    ExchangeRequest,
+    Order,
+    OrderKind,
+    OrderStatus,
+    PaymentMethod,
+    PaymentSource,
+    ReturnRequest,
+    TransactionKind,
+    TransactionStatus,
+)
+from shopkeep.store.money import Money
+from shopkeep.store.orders import (
+    check_gift_card_covers,
+    pair_items,
+    replacement_variants,
+    with_external_charge,
+)
+from shopkeep.store.payments import customer_method, record_transaction, settle_pending_refunds
+from shopkeep.store.views import OrderView
+
+
+class AfterSales:
+    def __init__(self, ctx: StoreContext) -> None:
+        self._ctx = ctx
+
+    def _check_returnable(self, order: Order) -> None:
+        if order.kind != OrderKind.RETAIL:
+            raise OrderNotReturnable(order.id, order.status, "only delivered retail orders")
+        if order.status != OrderStatus.DELIVERED:
+            raise OrderNotReturnable(order.id, order.status)
+        days = self._ctx.policy.return_window_days
+        if (
+            days is not None
+            and order.delivered_at is not None
+            and self._ctx.clock() - order.delivered_at > timedelta(days=days)
+        ):
+            raise ReturnWindowClosed(order.id, days)
+
+    # --- customer side --------------------------------------------------------------------
+
+    def request_return(
+        self,
+        customer_id: str,
+        order_id: str,
+        item_ids: list[str],
+        refund_method_id: str,
+        reason: str | None = None,
+    ) -> OrderView:
+        """Ask to return items of a delivered order; the refund (their price less their share of
+        discounts) is made when the merchant receives them."""
+        with self._ctx.db.transaction() as s:
+            order = load_order(s, order_id, customer_id, lock=True)
+            self._check_returnable(order)
+            method = customer_method(s, customer_id, refund_method_id)
+            original = order.transactions[0].payment_method_id if order.transactions else None
+            if method.source != PaymentSource.GIFT_CARD and method.id != original:
+                raise InvalidRefundMethod(method.id, original or "none")
+            if not item_ids:
+                raise OrderNotReturnable(order.id, order.status, "at least one item")
+            units = pair_items(order, item_ids)
+            order.return_request = ReturnRequest(
+                item_ids=sorted(item_ids),
+                refund_method_id=method.id,
+                reason=reason,
+                refund_minor=sum(u.unit_price_minor - u.discount_minor for u in units),
+                created_at=self._ctx.clock(),
+            )
+            transition(order, OrderStatus.RETURN_REQUESTED, self._ctx.clock(), reason)
+            return order_view(order)
+
+    def request_exchange(
+        self,
+        customer_id: str,
+        order_id: str,
+        item_ids: list[str],
+        new_item_ids: list[str],
+        payment_method_id: str,
+        reason: str | None = None,
+    ) -> OrderView:
+        """Ask to exchange items of a delivered order for other variants of the same products —
+        once per order, so all items must be named together. The price difference is settled
+        with `payment_method_id` when the exchange completes; a gift card must cover it now."""
+        with self._ctx.db.transaction() as s:
+            order = load_order(s, order_id, customer_id, lock=True)
+            self._check_returnable(order)
+            if not item_ids:
+                raise OrderNotReturnable(order.id, order.status, "at least one item")
+            units = pair_items(order, item_ids, new_item_ids)
+            variants = replacement_variants(s, units, new_item_ids, modify=False)
+            method = customer_method(s, customer_id, payment_method_id)
+            diff = sum(
+                v.price_minor - u.unit_price_minor for u, v in zip(units, variants, strict=True)
+            )
+            check_gift_card_covers(method, diff)
+            take_stock(s, Counter(v.id for v in variants))  # the replacements are set aside now
+            order.exchange_request = ExchangeRequest(
+                item_ids=sorted(item_ids),
+                new_item_ids=sorted(new_item_ids),
+                payment_method_id=method.id,
+                price_difference_minor=diff,
+                reason=reason,
+                created_at=self._ctx.clock(),
+            )
+            transition(order, OrderStatus.EXCHANGE_REQUESTED, self._ctx.clock(), reason)
+            return order_view(order)
+
+    # --- merchant side --------------------------------------------------------------------
+
+    def complete_return(self, order_id: str) -> OrderView:
+        """The returned items arrived: refund them and put them back in stock."""
+        with self._ctx.db.transaction() as s:
+            order = load_order(s, order_id, lock=True)
+            request = order.return_request
+            if order.status != OrderStatus.RETURN_REQUESTED or request is None:
+                raise OrderNotReturnable(
+                    order.id, order.status, "only orders with a requested return"
+                )
+            method = s.get(PaymentMethod, request.refund_method_id)
+            assert method is not None
+            record_transaction(
+                s,
+                order,
+                TransactionKind.REFUND,
+                request.refund_minor,
+                method,
+                clock=self._ctx.clock,
+                reason="return",
+            )
+            return_stock(s, Counter(request.item_ids))
+            request.status = "refunded"
+            transition(
+                order, OrderStatus.COMPLETED, self._ctx.clock(), "return received and refunded"
+            )
+        settle_pending_refunds(self._ctx.db, self._ctx.gateway, order_id)
+        return self._view(order_id)
+
+    def complete_exchange(self, order_id: str) -> OrderView:
+        """The exchanged items arrived and the replacements left: settle the price difference."""
+        with self._ctx.db.reading() as s:
+            order, request, method = self._exchange_parts(s, order_id)
+            money = Money(request.price_difference_minor, order.currency)
+
+        def change(reference: str | None) -> None:
+            with self._ctx.db.transaction() as s:
+                load_order(s, order_id, lock=True)
+                order, request, method = self._exchange_parts(s, order_id)
+                diff = request.price_difference_minor
+                if diff != 0:
+                    kind = TransactionKind.PAYMENT if diff > 0 else TransactionKind.REFUND
+                    status = TransactionStatus.SUCCEEDED if reference else None
+                    record_transaction(
+                        s,
+                        order,
+                        kind,
+                        abs(diff),
+                        method,
+                        clock=self._ctx.clock,
+                        reason="exchange",
+                        status=status,
+                        gateway_ref=reference,
+                    )
+                return_stock(s, Counter(request.item_ids))
+                request.status = "completed"
+                transition(order, OrderStatus.COMPLETED, self._ctx.clock(), "exchange completed")
+
+        with_external_charge(self._ctx, method, money, f"{order_id}/exchange", change)
+        settle_pending_refunds(self._ctx.db, self._ctx.gateway, order_id)
+        return self._view(order_id)
+
+    @staticmethod
+    def _exchange_parts(s: Session, order_id: str) -> tuple[Order, ExchangeRequest, PaymentMethod]:
+        order = load_order(s, order_id)
+        request = order.exchange_request
+        if order.status != OrderStatus.EXCHANGE_REQUESTED or request is None:
+            raise OrderNotReturnable(
+                order.id, order.status, "only orders with a requested exchange"
+            )
+        method = s.get(PaymentMethod, request.payment_method_id)
+        assert method is not None
+        return order, request, method
+
+    def _view(self, order_id: str) -> OrderView:
+        with self._ctx.db.reading() as s:
+            return order_view(load_order(s, order_id))

@@ -1,0 +1,106 @@
+"""The database: one engine, write and read transactions, migrations. SQLite (WAL) or PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
+
+_WRITE = "shopkeep_write"
+
+
+def _json_dumps(value: Any) -> str:
+    # Chinese and Korean stay readable in the database, and searchable with LIKE.
+    return json.dumps(value, ensure_ascii=False)
+
+
+class Database:
+    """Owns the engine. `transaction()` is the only way the store writes."""
+
+    def __init__(self, url: str | URL, *, echo: bool = False) -> None:
+        self.url = make_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            self.engine = self._sqlite_engine(echo)
+        else:
+            self.engine = create_engine(
+                self.url,
+                echo=echo,
+                json_serializer=_json_dumps,
+                pool_size=20,
+                max_overflow=40,
+                pool_timeout=120,
+                pool_pre_ping=True,
+            )
+        self._write_bind = self.engine.execution_options(**{_WRITE: True})
+        self._writer = sessionmaker(self._write_bind, expire_on_commit=False)
+        self._reader = sessionmaker(self.engine, expire_on_commit=False)
+
+    def _sqlite_engine(self, echo: bool) -> Engine:
+        database = self.url.database
+        if database and database != ":memory:":
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            self.url,
+            echo=echo,
+            json_serializer=_json_dumps,
+            connect_args={"check_same_thread": False, "timeout": 120},
+            pool_size=10,
+            max_overflow=40,
+            pool_timeout=120,
+        )
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+            # Let SQLAlchemy, not pysqlite, issue BEGIN, so writers can take the lock up front.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=120000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            # A write transaction takes SQLite's write lock at BEGIN: two writers never
+            # deadlock upgrading read locks, they queue on busy_timeout instead.
+            immediate = conn.get_execution_options().get(_WRITE, False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        return engine
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One write transaction: commits when the block ends, rolls everything back on error."""
+        with self._writer() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only view; nothing done in it is committed. Objects read stay readable after
+        the block (detached, not expired)."""
+        with self._reader() as session:
+            yield session
+
+    def migrate(self) -> str:
+        """Bring the schema to the newest migration; returns the revision now current."""
+        from shopkeep.store.migrations import upgrade
+
+        return upgrade(self.engine)
+
+    def is_initialised(self) -> bool:
+        return inspect(self.engine).has_table("alembic_version")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"Database({self.url.render_as_string(hide_password=True)})"

@@ -1,0 +1,332 @@
+"""A customer's orders: status and tracking, cancel, and changes to address, payment and items.
+
+Each change is allowed only in the states the policy allows (τ²-bench retail's rules): cancel
+and item changes only while 'pending', once; address and payment while still pending. Money
+moves as τ² records it in the payment history; a card charge needed by a change happens before
+the change's transaction and is refunded if the change then fails.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shopkeep.store.context import StoreContext
+from shopkeep.store.customers import validate_address
+from shopkeep.store.errors import (
+    InsufficientGiftCardBalance,
+    InvalidCancelReason,
+    ItemCountMismatch,
+    ItemNotInOrder,
+    NotSameProduct,
+    OrderNotCancellable,
+    OrderNotModifiable,
+    PaymentDeclined,
+    SamePaymentMethod,
+    SameVariant,
+    VariantNotFound,
+    VariantUnavailable,
+)
+from shopkeep.store.lifecycle import (
+    load_order,
+    order_loader,
+    order_summary,
+    order_view,
+    release_holds,
+    return_stock,
+    take_stock,
+    transition,
+)
+from shopkeep.store.models import (
+    Order,
+    OrderItem,
+    OrderStatus,
+    PaymentMethod,
+    PaymentSource,
+    TransactionKind,
+    TransactionStatus,
+    Variant,
+)
+from shopkeep.store.money import Money
+from shopkeep.store.payments import (
+    customer_method,
+    method_ref,
+    net_paid_by_method,
+    record_transaction,
+    settle_pending_refunds,
+)
+from shopkeep.store.views import AddressInput, OrderSummary, OrderView
+
+T = TypeVar("T")
+
+PENDING_STATES = (OrderStatus.PENDING, OrderStatus.ITEMS_MODIFIED)
+
+
+def refund_everything(s: Session, ctx: StoreContext, order: Order, reason: str) -> None:
+    """Refund to each payment method what it paid into the order, net of earlier refunds."""
+    for method_id, amount in net_paid_by_method(order).items():
+        if amount > 0:
+            method = s.get(PaymentMethod, method_id)
+            assert method is not None
+            record_transaction(
+                s, order, TransactionKind.REFUND, amount, method, clock=ctx.clock, reason=reason
+            )
+
+
+def pair_items(
+    order: Order, item_ids: list[str], new_item_ids: list[str] | None = None
+) -> list[OrderItem]:
+    """The order's units named by `item_ids` (a variant id once per unit), each taken once."""
+    if new_item_ids is not None and len(item_ids) != len(new_item_ids):
+        raise ItemCountMismatch(len(item_ids), len(new_item_ids))
+    have = Counter(i.variant_id for i in order.items)
+    for item_id, count in Counter(item_ids).items():
+        if count > have.get(item_id, 0):
+            raise ItemNotInOrder(order.id, item_id)
+    free = list(order.items)
+    chosen = []
+    for item_id in item_ids:
+        unit = next(i for i in free if i.variant_id == item_id)
+        free.remove(unit)
+        chosen.append(unit)
+    return chosen
+
+
+def replacement_variants(
+    s: Session, units: list[OrderItem], new_item_ids: list[str], *, modify: bool
+) -> list[Variant]:
+    """Check each new item is another available variant of the same product."""
+    variants = []
+    for unit, new_id in zip(units, new_item_ids, strict=True):
+        if modify and unit.variant_id == new_id:
+            raise SameVariant(new_id)
+        variant = s.get(Variant, new_id)
+        if variant is None:
+            raise VariantNotFound(new_id, unit.product_id)
+        if variant.product_id != unit.product_id:
+            raise NotSameProduct(unit.variant_id or "", new_id)
+        if not variant.available or (variant.stock is not None and variant.stock <= 0):
+            raise VariantUnavailable(new_id)
+        variants.append(variant)
+    return variants
+
+
+def check_gift_card_covers(method: PaymentMethod, amount: int) -> None:
+    if method.source == PaymentSource.GIFT_CARD and (method.balance_minor or 0) < amount:
+        raise InsufficientGiftCardBalance(
+            method.id, method.balance_minor or 0, amount, method.currency
+        )
+
+
+def with_external_charge(
+    ctx: StoreContext,
+    method: PaymentMethod,
+    amount: Money,
+    key: str,
+    change: Callable[[str | None], T],
+) -> T:
+    """Charge a card or wallet (not a gift card) before `change` runs in its own transaction; if
+    the change then fails, the charge is refunded, so the customer pays only for what happened."""
+    if method.source == PaymentSource.GIFT_CARD or amount.amount <= 0:
+        return change(None)
+    result = ctx.gateway.charge(key=key, method_ref=method_ref(method), amount=amount)
+    if not result.succeeded:
+        raise PaymentDeclined(method.id, result.decline_reason or "declined")
+    try:
+        return change(result.reference)
+    except BaseException:
+        ctx.gateway.refund(key=f"{key}/void", method_ref=method_ref(method), amount=amount)
+        raise
+
+
+class Orders:
+    """What a customer may see and do with their own orders. Every call names the customer; an
+    order of someone else is 'not found'."""
+
+    def __init__(self, ctx: StoreContext) -> None:
+        self._ctx = ctx
+
+    def get(self, customer_id: str, order_id: str) -> OrderView:
+        with self._ctx.db.reading() as s:
+            return order_view(load_order(s, order_id, customer_id))
+
+    def history(
+        self, customer_id: str, *, status: str | None = None, limit: int = 20
+    ) -> list[OrderSummary]:
+        """The customer's orders, newest first."""
+        with self._ctx.db.reading() as s:
+            query = (
+                select(Order)
+                .where(
+                    Order.customer_id == customer_id, Order.status != OrderStatus.AWAITING_PAYMENT
+                )
+                .options(*order_loader())
+                .order_by(Order.position.desc())
+                .limit(limit)
+            )
+            if status is not None:
+                query = query.where(Order.status == status)
+            return [order_summary(o) for o in s.scalars(query)]
+
+    # --- cancel ---------------------------------------------------------------------------
+
+    def cancel(self, customer_id: str, order_id: str, reason: str) -> OrderView:
+        """Cancel a pending order: everything paid is refunded, stock and promotions released."""
+        reasons = self._ctx.policy.cancel_reasons
+        if reason not in reasons:
+            raise InvalidCancelReason(reason, reasons)
+        with self._ctx.db.transaction() as s:
+            order = load_order(s, order_id, customer_id, lock=True)
+            if order.status != OrderStatus.PENDING:
+                raise OrderNotCancellable(order.id, order.status)
+            refund_everything(s, self._ctx, order, reason="cancelled")
+            release_holds(s, order)
+            order.cancel_reason = reason
+            transition(order, OrderStatus.CANCELLED, self._ctx.clock(), reason)
+        return self._settled(customer_id, order_id)
+
+    # --- changes --------------------------------------------------------------------------
+
+    def change_address(self, customer_id: str, order_id: str, address: AddressInput) -> OrderView:
+        validate_address(address)
+        with self._ctx.db.transaction() as s:
+            order = load_order(s, order_id, customer_id, lock=True)
+            if order.status not in PENDING_STATES or order.fulfilment == "pickup":
+                raise OrderNotModifiable(order.id, order.status, "address")
+            for field, value in address.model_dump().items():
+                setattr(order, field, value)
+            order.updated_at = self._ctx.clock()
+            return order_view(order)
+
+    def change_payment_method(
+        self, customer_id: str, order_id: str, payment_method_id: str
+    ) -> OrderView:
+        """Pay a pending order with another method: the new method pays the whole amount and
+        the old one is refunded (a gift card at once, others through the gateway)."""
+
+        def check(s: Session) -> tuple[Order, PaymentMethod, int]:
+            order = load_order(s, order_id, customer_id)
+            if order.status not in PENDING_STATES:
+                raise OrderNotModifiable(order.id, order.status, "payment method")
+            payments = order.transactions
+            if len(payments) != 1 or payments[0].kind != TransactionKind.PAYMENT:
+                raise OrderNotModifiable(
+                    order.id, order.status, "payment method (it was already changed)"
+                )
+            method = customer_method(s, customer_id, payment_method_id)
+            if payments[0].payment_method_id == payment_method_id:
+                raise SamePaymentMethod(payment_method_id)
+            check_gift_card_covers(method, payments[0].amount_minor)
+            return order, method, payments[0].amount_minor
+
+        with self._ctx.db.reading() as s:
+            order, method, amount = check(s)
+            key = f"{order.id}/payment-change/{len(order.transactions)}"
+            money = Money(amount, order.currency)
+
+        def change(reference: str | None) -> None:
+            with self._ctx.db.transaction() as s:
+                load_order(s, order_id, customer_id, lock=True)
+                order, method, amount = check(s)
+                old = s.get(PaymentMethod, order.transactions[0].payment_method_id)
+                assert old is not None
+                record_transaction(
+                    s,
+                    order,
+                    TransactionKind.PAYMENT,
+                    amount,
+                    method,
+                    clock=self._ctx.clock,
+                    reason="payment method changed",
+                    status=TransactionStatus.SUCCEEDED,
+                    gateway_ref=reference,
+                )
+                record_transaction(
+                    s,
+                    order,
+                    TransactionKind.REFUND,
+                    amount,
+                    old,
+                    clock=self._ctx.clock,
+                    reason="payment method changed",
+                )
+                order.payment_method_id = method.id
+                order.updated_at = self._ctx.clock()
+
+        with_external_charge(self._ctx, method, money, key, change)
+        return self._settled(customer_id, order_id)
+
+    def change_items(
+        self,
+        customer_id: str,
+        order_id: str,
+        item_ids: list[str],
+        new_item_ids: list[str],
+        payment_method_id: str,
+    ) -> OrderView:
+        """Swap items of a pending order for other variants of the same products — once per
+        order, so all items must be named together. The price difference is paid with, or
+        refunded to, `payment_method_id`."""
+
+        def check(s: Session) -> tuple[Order, list[OrderItem], list[Variant], PaymentMethod, int]:
+            order = load_order(s, order_id, customer_id)
+            if order.status != OrderStatus.PENDING:
+                raise OrderNotModifiable(order.id, order.status, "items")
+            units = pair_items(order, item_ids, new_item_ids)
+            variants = replacement_variants(s, units, new_item_ids, modify=True)
+            method = customer_method(s, customer_id, payment_method_id)
+            diff = sum(
+                v.price_minor - u.unit_price_minor for u, v in zip(units, variants, strict=True)
+            )
+            check_gift_card_covers(method, diff)
+            return order, units, variants, method, diff
+
+        with self._ctx.db.reading() as s:
+            order, _, _, method, diff = check(s)
+            key = f"{order.id}/items-change/{len(order.transactions)}"
+            money = Money(diff, order.currency)
+
+        def change(reference: str | None) -> None:
+            with self._ctx.db.transaction() as s:
+                load_order(s, order_id, customer_id, lock=True)
+                order, units, variants, method, diff = check(s)
+                take_stock(s, Counter(v.id for v in variants))
+                return_stock(s, Counter(u.variant_id for u in units if u.variant_id))
+                # τ² records every item change in the history, a zero difference as a 0 refund.
+                kind = TransactionKind.PAYMENT if diff > 0 else TransactionKind.REFUND
+                status = TransactionStatus.SUCCEEDED if (reference or diff == 0) else None
+                record_transaction(
+                    s,
+                    order,
+                    kind,
+                    abs(diff),
+                    method,
+                    clock=self._ctx.clock,
+                    reason="items changed",
+                    status=status,
+                    gateway_ref=reference,
+                )
+                for unit, variant in zip(units, variants, strict=True):
+                    unit.variant_id = variant.id
+                    unit.options = dict(variant.options)
+                    unit.unit_price_minor = variant.price_minor
+                order.subtotal_minor += diff
+                order.total_minor += diff
+                transition(
+                    order,
+                    OrderStatus.ITEMS_MODIFIED,
+                    self._ctx.clock(),
+                    f"{len(units)} item(s) changed",
+                )
+
+        with_external_charge(self._ctx, method, money, key, change)
+        return self._settled(customer_id, order_id)
+
+    def _settled(self, customer_id: str, order_id: str) -> OrderView:
+        """Send any refunds the change recorded to the gateway, then show the order."""
+        settle_pending_refunds(self._ctx.db, self._ctx.gateway, order_id)
+        return self.get(customer_id, order_id)

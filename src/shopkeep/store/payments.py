@@ -1,0 +1,250 @@
+"""Payments: the gateway interface, the built-in sandbox gateway, and the order ledger.
+
+Money that lives inside the shop (gift-card balances) moves inside the store's transaction.
+Money that lives outside (cards, PayPal, wallets) moves through a `PaymentGateway`, always by
+idempotency key, so a retry of the same operation never charges or refunds twice. A gateway is
+never called while a store transaction is open: a charge happens between the transaction that
+reserves the order and the one that confirms it; a refund is recorded as pending in the
+transaction that causes it and sent to the gateway after that transaction commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shopkeep.store.context import Clock, utcnow
+from shopkeep.store.db import Database
+from shopkeep.store.errors import (
+    IdempotencyConflict,
+    InsufficientGiftCardBalance,
+    PaymentMethodNotFound,
+)
+from shopkeep.store.models import (
+    Order,
+    PaymentMethod,
+    PaymentSource,
+    PaymentTransaction,
+    SandboxGatewayRecord,
+    TransactionKind,
+    TransactionStatus,
+)
+from shopkeep.store.money import Money
+
+
+@dataclass(frozen=True)
+class GatewayResult:
+    reference: str
+    succeeded: bool
+    decline_reason: str | None = None
+    replayed: bool = False
+
+
+class PaymentGateway(Protocol):
+    """What the store needs of a payment provider. Every call is idempotent by `key`: the same key
+    with the same request returns the first result; with another request it is refused."""
+
+    name: str
+
+    def charge(self, *, key: str, method_ref: str, amount: Money) -> GatewayResult: ...
+
+    def refund(self, *, key: str, method_ref: str, amount: Money) -> GatewayResult: ...
+
+    def lookup(self, key: str) -> GatewayResult | None: ...
+
+
+class SandboxGateway:
+    """A gateway that moves no real money, for demos and tests. It keeps its records in the shop's
+    database (its own short transactions). Method refs containing 'decline' are declined, as
+    are amounts above `limit_minor`; everything else succeeds."""
+
+    name = "sandbox"
+
+    def __init__(self, db: Database, clock: Clock = utcnow, limit_minor: int = 10_000_000) -> None:
+        self._db = db
+        self._clock = clock
+        self._limit = limit_minor
+
+    def charge(self, *, key: str, method_ref: str, amount: Money) -> GatewayResult:
+        decline = None
+        if "decline" in method_ref:
+            decline = "card declined by issuer"
+        elif amount.amount > self._limit:
+            decline = "amount over the sandbox limit"
+        return self._record(key, "charge", method_ref, amount, decline)
+
+    def refund(self, *, key: str, method_ref: str, amount: Money) -> GatewayResult:
+        return self._record(key, "refund", method_ref, amount, None)
+
+    def lookup(self, key: str) -> GatewayResult | None:
+        with self._db.reading() as session:
+            record = session.get(SandboxGatewayRecord, key)
+            return None if record is None else self._result(record, replayed=True)
+
+    def _record(
+        self, key: str, operation: str, method_ref: str, amount: Money, decline: str | None
+    ) -> GatewayResult:
+        reference = "sbx_" + hashlib.sha256(key.encode()).hexdigest()[:24]
+        try:
+            with self._db.transaction() as session:
+                existing = session.get(SandboxGatewayRecord, key)
+                if existing is None:
+                    session.add(
+                        SandboxGatewayRecord(
+                            key=key,
+                            operation=operation,
+                            reference=reference,
+                            method_ref=method_ref,
+                            amount_minor=amount.amount,
+                            currency=amount.currency,
+                            succeeded=decline is None,
+                            decline_reason=decline,
+                            at=self._clock(),
+                        )
+                    )
+                    return GatewayResult(reference, decline is None, decline)
+        except IntegrityError:
+            pass  # a concurrent call with the same key won; replay its record
+        with self._db.reading() as session:
+            existing = session.get(SandboxGatewayRecord, key)
+            assert existing is not None
+        if (existing.operation, existing.method_ref, existing.amount_minor, existing.currency) != (
+            operation,
+            method_ref,
+            amount.amount,
+            amount.currency,
+        ):
+            raise IdempotencyConflict(key)
+        return self._result(existing, replayed=True)
+
+    @staticmethod
+    def _result(record: SandboxGatewayRecord, *, replayed: bool) -> GatewayResult:
+        return GatewayResult(record.reference, record.succeeded, record.decline_reason, replayed)
+
+
+# --- the order ledger, used inside store transactions ---------------------------------------
+
+
+def method_ref(method: PaymentMethod) -> str:
+    """What the gateway is told to charge: the saved token, or the method id for imported data."""
+    return method.token or method.id
+
+
+def customer_method(session: Session, customer_id: str, payment_method_id: str) -> PaymentMethod:
+    method = session.get(PaymentMethod, payment_method_id)
+    if method is None or method.customer_id != customer_id:
+        raise PaymentMethodNotFound(payment_method_id)
+    return method
+
+
+def lock_method(session: Session, method: PaymentMethod) -> PaymentMethod:
+    """Re-read a gift card under a row lock before its balance changes."""
+    locked = session.execute(
+        select(PaymentMethod).where(PaymentMethod.id == method.id).with_for_update()
+    ).scalar_one()
+    session.refresh(locked)
+    return locked
+
+
+def record_transaction(
+    session: Session,
+    order: Order,
+    kind: TransactionKind,
+    amount_minor: int,
+    method: PaymentMethod,
+    *,
+    clock: Clock,
+    reason: str | None = None,
+    status: TransactionStatus | None = None,
+    gateway_ref: str | None = None,
+) -> PaymentTransaction:
+    """Append a payment or refund to the order's history. Gift cards settle here and now; other
+    methods stay pending until `settle_pending_refunds` (refunds) or the checkout (payments)
+    confirms them with the gateway."""
+    is_gift_card = method.source == PaymentSource.GIFT_CARD
+    if is_gift_card:
+        card = lock_method(session, method)
+        balance = card.balance_minor or 0
+        if kind == TransactionKind.PAYMENT:
+            if balance < amount_minor:
+                raise InsufficientGiftCardBalance(card.id, balance, amount_minor, card.currency)
+            card.balance_minor = balance - amount_minor
+        else:
+            card.balance_minor = balance + amount_minor
+    if status is None:
+        status = TransactionStatus.SUCCEEDED if is_gift_card else TransactionStatus.PENDING
+    position = len(order.transactions)
+    transaction = PaymentTransaction(
+        order_id=order.id,
+        position=position,
+        kind=kind,
+        amount_minor=amount_minor,
+        currency=order.currency,
+        payment_method_id=method.id,
+        status=status,
+        gateway_ref=gateway_ref,
+        idempotency_key=f"{order.id}/{position}",
+        reason=reason,
+        created_at=(clock()),
+    )
+    order.transactions.append(transaction)
+    return transaction
+
+
+def net_paid_by_method(order: Order) -> dict[str, int]:
+    """What each payment method has paid into the order, less what was refunded to it."""
+    net: dict[str, int] = {}
+    for t in order.transactions:
+        sign = 1 if t.kind == TransactionKind.PAYMENT else -1
+        net[t.payment_method_id] = net.get(t.payment_method_id, 0) + sign * t.amount_minor
+    return net
+
+
+def settle_pending_refunds(
+    db: Database, gateway: PaymentGateway, order_id: str | None = None
+) -> int:
+    """Send recorded-but-unsent refunds to the gateway; returns how many were confirmed.
+
+    Safe to run at any time and any number of times: each refund's key is its ledger key, so a
+    refund the gateway already made is replayed, not repeated."""
+    with db.reading() as session:
+        query = select(PaymentTransaction).where(
+            PaymentTransaction.kind == TransactionKind.REFUND,
+            PaymentTransaction.status == TransactionStatus.PENDING,
+        )
+        if order_id is not None:
+            query = query.where(PaymentTransaction.order_id == order_id)
+        pending = [
+            (
+                t.id,
+                t.idempotency_key or f"refund/{t.id}",
+                t.payment_method_id,
+                t.amount_minor,
+                t.currency,
+            )
+            for t in session.scalars(query)
+        ]
+        refs = {
+            m.id: method_ref(m)
+            for m in session.scalars(
+                select(PaymentMethod).where(PaymentMethod.id.in_({p[2] for p in pending}))
+            )
+        }
+    settled = 0
+    for transaction_id, key, method_id, amount, currency in pending:
+        result = gateway.refund(
+            key=key, method_ref=refs.get(method_id, method_id), amount=Money(amount, currency)
+        )
+        if result.succeeded:
+            with db.transaction() as session:
+                transaction = session.get(PaymentTransaction, transaction_id)
+                if transaction is not None and transaction.status == TransactionStatus.PENDING:
+                    transaction.status = TransactionStatus.SUCCEEDED
+                    transaction.gateway_ref = result.reference
+                    settled += 1
+    return settled

@@ -1,0 +1,69 @@
+"""The store: one object that opens the shop's database and hands out its services."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from shopkeep.store.aftersales import AfterSales
+from shopkeep.store.carts import Carts
+from shopkeep.store.catalog import Catalog
+from shopkeep.store.checkout import Checkout, settle_stale_orders
+from shopkeep.store.context import Clock, StoreContext, utcnow
+from shopkeep.store.customers import Customers
+from shopkeep.store.db import Database
+from shopkeep.store.fulfilment import Fulfilment
+from shopkeep.store.local import LocalServices
+from shopkeep.store.orders import Orders
+from shopkeep.store.payments import PaymentGateway, SandboxGateway, settle_pending_refunds
+from shopkeep.store.policy import StorePolicy
+from shopkeep.store.promotions import Promotions
+
+
+class Store:
+    """The shop's source of truth. Services take the acting customer's id where it matters and
+    enforce ownership and policy themselves."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        policy: StorePolicy | None = None,
+        gateway: PaymentGateway | None = None,
+        clock: Clock = utcnow,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.db = db
+        self.ctx = StoreContext(
+            db=db,
+            policy=policy or StorePolicy(),
+            gateway=gateway or SandboxGateway(db, clock),
+            clock=clock,
+            rng=rng or random.SystemRandom(),
+        )
+        self.catalog = Catalog(self.ctx)
+        self.customers = Customers(self.ctx)
+        self.carts = Carts(self.ctx)
+        self.checkout = Checkout(self.ctx)
+        self.orders = Orders(self.ctx)
+        self.aftersales = AfterSales(self.ctx)
+        self.fulfilment = Fulfilment(self.ctx)
+        self.promotions = Promotions(self.ctx)
+        self.local = LocalServices(self.ctx)
+
+    @classmethod
+    def open(cls, url: str, *, migrate: bool = False, policy: StorePolicy | None = None) -> Store:
+        db = Database(url)
+        if migrate:
+            db.migrate()
+        return cls(db, policy=policy)
+
+    def recover(self, *, older_than: timedelta | None = None) -> dict[str, int]:
+        """Finish money movements a crashed process left half done: orders awaiting payment
+        and refunds not yet sent to the gateway. Safe to run at start-up, any number of times."""
+        counts = settle_stale_orders(self.ctx, older_than=older_than)
+        counts["refunds_sent"] = settle_pending_refunds(self.db, self.ctx.gateway)
+        return counts
+
+    def close(self) -> None:
+        self.db.dispose()

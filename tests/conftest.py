@@ -1,0 +1,123 @@
+"""Test set-up: real databases. SQLite files in tmp, and a real PostgreSQL server.
+
+PostgreSQL: the tests use SHOPKEEP_TEST_POSTGRES_URL (default
+postgresql+psycopg://postgres@127.0.0.1:5432/postgres), an account allowed to create databases;
+each test gets its own database, copied from a migrated template. When the server is down the
+set-up tries to start the local cluster. Without a server the PostgreSQL tests are skipped,
+except with CI=true, where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+from shopkeep.store import Database
+
+PG_ADMIN_URL = os.environ.get(
+    "SHOPKEEP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _pg_conninfo(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _pg_reachable() -> bool:
+    try:
+        with psycopg.connect(_pg_conninfo(PG_ADMIN_URL), connect_timeout=3):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+def _try_start_local_cluster() -> None:
+    clusters = Path("/etc/postgresql")
+    if not clusters.is_dir() or shutil.which("pg_ctlcluster") is None:
+        return
+    for version in sorted(p.name for p in clusters.iterdir()):
+        subprocess.run(
+            ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],
+            capture_output=True,
+            check=False,
+            timeout=60,
+        )
+
+
+def _admin(sql: str) -> None:
+    with psycopg.connect(_pg_conninfo(PG_ADMIN_URL), autocommit=True) as conn:
+        conn.execute(sql)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A migrated PostgreSQL database to copy each test's database from."""
+    if not _pg_reachable():
+        _try_start_local_cluster()
+    if not _pg_reachable():
+        message = f"PostgreSQL is not reachable at {PG_ADMIN_URL} (set SHOPKEEP_TEST_POSTGRES_URL)"
+        if IN_CI:
+            pytest.fail(message + "; with CI=true the PostgreSQL tests must run")
+        pytest.skip(message)
+    name = f"shopkeep_tmpl_{uuid.uuid4().hex[:12]}"
+    _admin(f'CREATE DATABASE "{name}"')
+    db = Database(make_url(PG_ADMIN_URL).set(database=name))
+    db.migrate()
+    db.dispose()
+    yield name
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def postgres_url(postgres_template: str) -> Iterator[str]:
+    name = f"shopkeep_test_{uuid.uuid4().hex[:12]}"
+    _admin(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
+    yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    db = Database(f"sqlite:///{path}")
+    db.migrate()
+    db.dispose()
+    return path
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    path = tmp_path / "shop.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def sqlite_db(sqlite_url: str) -> Iterator[Database]:
+    db = Database(sqlite_url)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def postgres_db(postgres_url: str) -> Iterator[Database]:
+    db = Database(postgres_url)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest) -> Database:
+    """The same test on SQLite and on PostgreSQL."""
+    fixture = "sqlite_db" if request.param == "sqlite" else "postgres_db"
+    database: Database = request.getfixturevalue(fixture)
+    return database
