@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from shopkeep.settings import Settings
 from shopkeep.store import Database, Store, StoreError
@@ -40,5 +41,5 @@ def store_errors() -> Iterator[None]:
     try:
         yield
     except StoreError as error:
-        err_console.print(f"[red]{error.code}[/red]: {error.message}")
+        err_console.print(f"[red]{error.code}[/red]: {escape(error.message)}")
         raise typer.Exit(1) from None

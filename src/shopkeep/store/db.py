@@ -96,11 +96,23 @@ class Database:
 
         return upgrade(self.engine)
 
+    def reset(self) -> str:
+        """Drop every table of the store and migrate afresh: an empty shop."""
+        from shopkeep.store.models import Base
+
+        with self.engine.begin() as connection:
+            Base.metadata.drop_all(connection)
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        return self.migrate()
+
     def is_initialised(self) -> bool:
         return inspect(self.engine).has_table("alembic_version")
 
     def dispose(self) -> None:
         self.engine.dispose()
 
+    def __str__(self) -> str:
+        return self.url.render_as_string(hide_password=True)
+
     def __repr__(self) -> str:
-        return f"Database({self.url.render_as_string(hide_password=True)})"
+        return f"Database({self})"
