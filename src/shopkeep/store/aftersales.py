@@ -25,7 +25,6 @@ from shopkeep.store.models import (
     PaymentSource,
     ReturnRequest,
     TransactionKind,
-    TransactionStatus,
 )
 from shopkeep.store.money import Money
 from shopkeep.store.orders import (
@@ -34,7 +33,12 @@ from shopkeep.store.orders import (
     replacement_variants,
     with_external_charge,
 )
-from shopkeep.store.payments import customer_method, record_transaction, settle_pending_refunds
+from shopkeep.store.payments import (
+    customer_method,
+    record_difference,
+    record_transaction,
+    settle_pending_refunds,
+)
 from shopkeep.store.views import OrderView
 
 
@@ -165,17 +169,13 @@ class AfterSales:
                 order, request, method = self._exchange_parts(s, order_id)
                 diff = request.price_difference_minor
                 if diff != 0:
-                    kind = TransactionKind.PAYMENT if diff > 0 else TransactionKind.REFUND
-                    status = TransactionStatus.SUCCEEDED if reference else None
-                    record_transaction(
+                    record_difference(
                         s,
                         order,
-                        kind,
-                        abs(diff),
+                        diff,
                         method,
                         clock=self._ctx.clock,
                         reason="exchange",
-                        status=status,
                         gateway_ref=reference,
                     )
                 return_stock(s, Counter(request.item_ids))

@@ -56,6 +56,7 @@ from shopkeep.store.payments import (
     customer_method,
     method_ref,
     net_paid_by_method,
+    record_difference,
     record_transaction,
     settle_pending_refunds,
 )
@@ -296,18 +297,13 @@ class Orders:
                 order, units, variants, method, diff = check(s)
                 take_stock(s, Counter(v.id for v in variants))
                 return_stock(s, Counter(u.variant_id for u in units if u.variant_id))
-                # τ² records every item change in the history, a zero difference as a 0 refund.
-                kind = TransactionKind.PAYMENT if diff > 0 else TransactionKind.REFUND
-                status = TransactionStatus.SUCCEEDED if (reference or diff == 0) else None
-                record_transaction(
+                record_difference(
                     s,
                     order,
-                    kind,
-                    abs(diff),
+                    diff,
                     method,
                     clock=self._ctx.clock,
                     reason="items changed",
-                    status=status,
                     gateway_ref=reference,
                 )
                 for unit, variant in zip(units, variants, strict=True):

@@ -196,6 +196,33 @@ def record_transaction(
     return transaction
 
 
+def record_difference(
+    session: Session,
+    order: Order,
+    diff_minor: int,
+    method: PaymentMethod,
+    *,
+    clock: Clock,
+    reason: str,
+    gateway_ref: str | None,
+) -> PaymentTransaction:
+    """Record a price difference: a payment when it is positive, else a refund (a zero difference
+    too, as τ² records it). `gateway_ref` is the charge already made for a positive one."""
+    kind = TransactionKind.PAYMENT if diff_minor > 0 else TransactionKind.REFUND
+    status = TransactionStatus.SUCCEEDED if (gateway_ref or diff_minor == 0) else None
+    return record_transaction(
+        session,
+        order,
+        kind,
+        abs(diff_minor),
+        method,
+        clock=clock,
+        reason=reason,
+        status=status,
+        gateway_ref=gateway_ref,
+    )
+
+
 def net_paid_by_method(order: Order) -> dict[str, int]:
     """What each payment method has paid into the order, less what was refunded to it."""
     net: dict[str, int] = {}
