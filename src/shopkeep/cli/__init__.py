@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from shopkeep.cli import db, tau2
+from shopkeep.cli.db import app as db_app
+from shopkeep.cli.model import app as model_app
+from shopkeep.cli.tau2 import export_app, import_app
 
 app = typer.Typer(
     name="shopkeep",
@@ -13,9 +15,10 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-app.add_typer(db.app, name="db")
-app.add_typer(tau2.import_app, name="import")
-app.add_typer(tau2.export_app, name="export")
+app.add_typer(db_app, name="db")
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
+app.add_typer(model_app, name="model")
 
 
 def main() -> None:

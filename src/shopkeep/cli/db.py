@@ -10,6 +10,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from shopkeep.cli.common import console, err_console, open_database, open_store, store_errors
+from shopkeep.store import StoreError
 from shopkeep.store.models import (
     Campaign,
     Coupon,
@@ -40,6 +41,12 @@ def seed(
     reset: Annotated[
         bool, typer.Option("--reset", help="empty the database first (everything in it is lost)")
     ] = False,
+    if_empty: Annotated[
+        bool,
+        typer.Option(
+            "--if-empty", help="do nothing, successfully, when the store already holds data"
+        ),
+    ] = False,
     seed_value: Annotated[
         int, typer.Option("--seed", help="the random seed; the same seed gives the same store")
     ] = 2026,
@@ -50,13 +57,19 @@ def seed(
     if what != "demo":
         err_console.print(f"[red]Unknown seed {what!r}.[/red] Available: demo")
         raise typer.Exit(2)
-    from shopkeep.store.demo import seed_demo
+    from shopkeep.store.demo import refuse_unless_empty, seed_demo
 
     db = open_database()
     if reset:
         db.reset()
     else:
         db.migrate()
+    if if_empty and not reset:
+        try:
+            refuse_unless_empty(db)
+        except StoreError:
+            console.print(f"The store at {db} already holds data; left as it is.", markup=False)
+            return
     tasks: dict[str, TaskID] = {}
     with (
         store_errors(),
