@@ -13,6 +13,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from shopkeep.llm.settings import LLMSettings
 from shopkeep.store.policy import StorePolicy
 
 
@@ -40,6 +41,7 @@ class Settings(BaseSettings):
     )
     config: Path | None = Field(default=None, description="optional TOML settings file")
     store: StorePolicy = Field(default_factory=StorePolicy)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
 
     @classmethod
     def settings_customise_sources(
