@@ -10,7 +10,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from shopkeep.cli.common import console, err_console, open_database, open_store, store_errors
-from shopkeep.store import StoreError
+from shopkeep.store import Money, StoreError
 from shopkeep.store.models import (
     Campaign,
     Coupon,
@@ -130,29 +130,26 @@ def show() -> None:
         stores = store.local.stores()
         if stores:
             local = Table(title="Local stores")
-            for column in ("id", "name (en / zh / ko)", "kind", "where", "slot capacity"):
-                local.add_column(column)
+            local.add_column("id", no_wrap=True)
+            local.add_column("name (en / zh / ko)")
+            local.add_column("where")
+            local.add_column("slots", no_wrap=True)
             for st in stores:
-                names = " / ".join(st.name.get(lang, "-") for lang in ("en", "zh", "ko"))
+                names = "\n".join(st.name.get(lang, "-") for lang in ("en", "zh", "ko"))
+                where = f"{st.kind}\n{st.area}, {st.city}"
                 local.add_row(
-                    st.id,
-                    names,
-                    st.kind,
-                    f"{st.area}, {st.city}",
-                    f"{st.capacity_per_slot} per {st.slot_minutes} min",
+                    st.id, names, where, f"{st.capacity_per_slot} / {st.slot_minutes} min"
                 )
             console.print(local)
         coupons = store.promotions.coupons()
         if coupons:
-            console.print(
-                "Coupons running: "
-                + ", ".join(
-                    f"{c.code} ({c.value}% off)"
-                    if c.kind == "percent"
-                    else f"{c.code} ({c.min_spend.currency} {c.value / 100:.2f} off)"
-                    for c in coupons
-                )
-            )
+            offers = [
+                f"{c.code} ({c.value}% off)"
+                if c.kind == "percent"
+                else f"{c.code} ({Money(c.value, c.min_spend.currency)} off)"
+                for c in coupons
+            ]
+            console.print("Coupons running: " + ", ".join(offers), markup=False)
         for campaign in store.promotions.campaigns():
             name = localized(campaign.name, "en")
             spent = f"{campaign.spent} of {campaign.budget} spent"
