@@ -27,6 +27,7 @@ from conftest import Clock
 from shopkeep.store import Database, Store
 from shopkeep.store.checkout import LineRequest
 from shopkeep.store.customers import CustomerInput
+from shopkeep.store.demo import seed_demo
 from shopkeep.store.errors import ImportFailed
 from shopkeep.store.local import MenuLine
 from shopkeep.store.models import (
@@ -198,6 +199,56 @@ def test_that_an_export_of_a_shop_the_store_built_imports_again_unchanged(
     import_tau2(empty_sqlite, exported)
 
     assert_same_document(export_tau2(empty_sqlite), exported)
+
+
+def _order_state(db: Database) -> dict[str, tuple[Any, ...]]:
+    """What the store holds about each exported order beyond the document itself."""
+    with db.reading() as s:
+        orders = s.scalars(
+            select(Order).where(
+                Order.status != OrderStatus.AWAITING_PAYMENT, Order.kind == "retail"
+            )
+        ).all()
+        return {
+            o.id: (
+                o.payment_method_id,
+                o.return_request.status if o.return_request else None,
+                o.exchange_request.status if o.exchange_request else None,
+            )
+            for o in orders
+        }
+
+
+def test_that_the_demo_stores_export_imports_into_a_fresh_store_and_exports_again_the_same(
+    sqlite_db: Database, empty_sqlite: Database
+) -> None:
+    seed_demo(sqlite_db)
+    exported = export_tau2(sqlite_db)
+
+    import_tau2(empty_sqlite, exported)
+
+    assert_same_document(export_tau2(empty_sqlite), exported)
+    methods = [m for u in exported["users"].values() for m in u["payment_methods"].values()]
+    wallets = [m for m in methods if m["source"] == "wallet"]
+    assert wallets and all(list(m) == ["source", "id", "brand"] and m["brand"] for m in wallets)
+    assert {o["status"] for o in exported["orders"].values()} >= {"completed", "cancelled"}
+    # What the store derives from τ²'s fields comes back too: the method an order is paid with
+    # after a change of method, and whether a return or exchange was completed.
+    assert _order_state(empty_sqlite) == _order_state(sqlite_db)
+
+
+def test_that_a_wallet_is_refused_without_its_brand(db: Database) -> None:
+    document = sample()
+    methods = document["users"]["noah_brown_6181"]["payment_methods"]
+    methods["wallet_1"] = {"source": "wallet", "id": "wallet_1"}
+
+    with pytest.raises(ImportFailed) as refused:
+        import_tau2(db, document)
+
+    assert str(refused.value) == (
+        "users['noah_brown_6181'].payment_methods['wallet_1']: field 'brand' is missing"
+    )
+    assert set(row_counts(db).values()) == {0}
 
 
 def test_that_local_orders_and_orders_awaiting_payment_are_left_out_of_the_export(
@@ -399,14 +450,31 @@ def test_that_a_malformed_file_is_refused_naming_the_record_and_field_and_nothin
     assert set(row_counts(db).values()) == {0}
 
 
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        pytest.param(
+            '{"products": {}, "users": {},\n "orders": {,}}',
+            "Expecting property name enclosed in double quotes at line 2, column 13",
+            id="a misplaced comma",
+        ),
+        pytest.param(
+            '{"products": {}, "users": {},\n "orders": {"#W1',
+            "Unterminated string starting at line 2, column 13",
+            id="a string that never ends",
+        ),
+    ],
+)
 def test_that_a_file_that_is_not_json_is_refused_with_its_line(
-    tmp_path: Path, sqlite_db: Database
+    tmp_path: Path, sqlite_db: Database, text: str, problem: str
 ) -> None:
     path = tmp_path / "db.json"
-    path.write_text('{"products": {}, "users": {},\n "orders": {,}}', encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
 
-    with pytest.raises(ImportFailed, match=r"not valid JSON.*line 2"):
+    with pytest.raises(ImportFailed) as refused:
         import_tau2(sqlite_db, path)
+
+    assert str(refused.value) == f"{path}: field '(file)' is not valid JSON: {problem}"
 
 
 def test_that_importing_ids_the_store_already_has_changes_nothing(db: Database) -> None:
@@ -747,6 +815,39 @@ def test_that_the_import_command_refuses_a_malformed_file_with_the_reason_and_no
         in output
     )
     assert "Traceback" not in output
+    assert set(row_counts_at(sqlite_url).values()) == {0}
+
+
+def test_that_the_export_command_refuses_a_path_it_cannot_write_in_one_line(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    missing = tmp_path / "nonexistent" / "dir" / "out.json"
+
+    for target, reason in ((missing, "No such file or directory"), (tmp_path, "Is a directory")):
+        result = _shopkeep(sqlite_url, "export", "tau2-retail", str(target))
+
+        assert result.exit_code == 1
+        assert result.output.strip() == f"export_failed: cannot write {target}: {reason}"
+        assert "Traceback" not in result.output
+    assert not missing.parent.exists()
+
+
+def test_that_the_import_command_refuses_a_file_it_cannot_read_in_one_line(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    missing = tmp_path / "nonexistent" / "db.json"
+    latin1 = tmp_path / "latin1.json"
+    latin1.write_bytes('{"products": {"caf\u00e9": {}}}'.encode("latin-1"))
+
+    for source, problem in (
+        (missing, "cannot be read: No such file or directory"),
+        (tmp_path, "cannot be read: Is a directory"),
+        (latin1, "is not UTF-8 text: invalid byte at offset 18"),
+    ):
+        result = _shopkeep(sqlite_url, "import", "tau2-retail", str(source))
+
+        assert result.exit_code == 1
+        assert result.output.strip() == f"import_failed: {source}: field '(file)' {problem}"
     assert set(row_counts_at(sqlite_url).values()) == {0}
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -17,7 +18,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from shopkeep.cli.common import console, open_store, store_errors
+from shopkeep.cli.common import console, err_console, open_store, store_errors
 from shopkeep.store.tau2 import dumps_tau2, export_tau2, import_tau2
 
 import_app = typer.Typer(no_args_is_help=True)
@@ -47,15 +48,18 @@ def _counts_table(counts: dict[str, int]) -> Table:
 def import_tau2_retail(
     path: Annotated[
         Path,
-        typer.Argument(help="τ²-bench retail db.json", exists=True, dir_okay=False, readable=True),
+        # Checked by the import itself, so that a missing or unreadable file is one line and
+        # exit code 1, like any other refused import.
+        typer.Argument(help="τ²-bench retail db.json"),
     ],
 ) -> None:
     """Import a τ²-bench retail db.json into the store, all or nothing.
 
     Imports its products and variants, users with their address and payment methods
     (gift-card balances included), and orders with items, statuses, fulfillments and payment
-    history. A malformed file, or ids the store already has, imports nothing, and the error
-    names the record and field at fault."""
+    history; also what shopkeep's own export adds (wallets, completed orders). A malformed or
+    unreadable file, or ids the store already has, imports nothing, and the error names the
+    record and field at fault."""
     store = open_store()
     tasks: dict[str, TaskID] = {}
     with store_errors():
@@ -83,15 +87,16 @@ def import_tau2_retail(
 def export_tau2_retail(
     path: Annotated[
         Path,
-        typer.Argument(help="where to write the db.json ('-' for standard output)", dir_okay=False),
+        typer.Argument(help="where to write the db.json ('-' for standard output)"),
     ],
 ) -> None:
     """Write the store as a τ²-bench retail db.json.
 
     Writes every product, customer and retail order, with later changes (cancellations,
-    modifications, returns, exchanges, refunds, gift-card balances) in τ²'s own fields.
-    Left out, as τ² has no place for them: local (food) orders and orders still awaiting
-    payment."""
+    modifications, returns, exchanges, refunds, gift-card balances) in τ²'s own fields, and
+    wallets as {"source": "wallet", "id", "brand"}; the file imports again as it is. Left out,
+    as τ²'s shape has no place for them: local (food) orders, orders still awaiting payment,
+    customer profiles, product categories and translations, reviews, coupons and campaigns."""
     store = open_store()
     with store_errors():
         document = export_tau2(store.db)
@@ -99,7 +104,15 @@ def export_tau2_retail(
     if str(path) == "-":
         sys.stdout.write(text)
     else:
-        path.write_text(text, encoding="utf-8")
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as error:
+            store.close()
+            reason = error.strerror or str(error)
+            err_console.print(
+                f"[red]export_failed[/red]: cannot write {escape(str(path))}: {escape(reason)}"
+            )
+            raise typer.Exit(1) from None
         counts = {
             "products": len(document["products"]),
             "variants": sum(len(p["variants"]) for p in document["products"].values()),

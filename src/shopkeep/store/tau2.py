@@ -7,6 +7,13 @@ still awaiting payment, in τ²'s field order; changes the store made later (can
 address and payment changes, returns, exchanges, refunds, gift-card balances) appear in τ²'s own
 fields, so an end state can be compared with τ²-bench's. Local (food) orders have no place in
 τ²'s schema and are left out.
+
+Two shopkeep extensions let the export of any store import again: the order status
+`completed` (after a return or exchange is completed) and the payment method
+`{"source": "wallet", "id": ..., "brand": ...}`. What τ²'s shape cannot express is not part of
+this format and is neither written nor read: customer profiles, phones and other addresses,
+product categories, brands, translations and stock, reviews, coupons, campaigns, discounts and
+shipping charges (the amounts paid are in the payment history), carts and local stores.
 """
 
 from __future__ import annotations
@@ -124,8 +131,16 @@ class Tau2GiftCard(Tau2Record):
     balance: float
 
 
+class Tau2Wallet(Tau2Record):
+    """shopkeep's own (τ² has no wallets): a wallet with its provider, so exports re-import."""
+
+    source: Literal["wallet"]
+    id: Id
+    brand: Text64
+
+
 Tau2PaymentMethod = Annotated[
-    Tau2CreditCard | Tau2PayPal | Tau2GiftCard, Field(discriminator="source")
+    Tau2CreditCard | Tau2PayPal | Tau2GiftCard | Tau2Wallet, Field(discriminator="source")
 ]
 
 
@@ -228,16 +243,22 @@ def read_tau2(source: Mapping[str, Any] | str | Path) -> Mapping[str, Any]:
     path = Path(source)
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ImportFailed(str(path), "(file)", f"cannot be read: {error}") from None
+    except OSError as error:
+        raise ImportFailed(
+            str(path), "(file)", f"cannot be read: {error.strerror or error}"
+        ) from None
+    except UnicodeDecodeError as error:
+        raise ImportFailed(
+            str(path), "(file)", f"is not UTF-8 text: invalid byte at offset {error.start}"
+        ) from None
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ImportFailed(
-            str(path),
-            "(file)",
-            f"is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}",
-        ) from None
+        # Some of json's messages end in "at" ("Unterminated string starting at"): the
+        # position then completes the sentence rather than following another "at".
+        where = f"line {error.lineno}, column {error.colno}"
+        joined = f"{error.msg} {where}" if error.msg.endswith(" at") else f"{error.msg} at {where}"
+        raise ImportFailed(str(path), "(file)", f"is not valid JSON: {joined}") from None
     if not isinstance(document, Mapping):
         raise ImportFailed(
             str(path), "(file)", "should hold a JSON object with products, users and orders"
@@ -669,7 +690,7 @@ def _write_users(s: Session, data: Tau2RetailDB, now: datetime, report: ImportPr
                         "customer_id": key,
                         "position": i,
                         "source": m.source,
-                        "brand": m.brand if isinstance(m, Tau2CreditCard) else None,
+                        "brand": m.brand if isinstance(m, Tau2CreditCard | Tau2Wallet) else None,
                         "last_four": m.last_four if isinstance(m, Tau2CreditCard) else None,
                         "token": None,
                         "balance_minor": _cents(m.balance) if isinstance(m, Tau2GiftCard) else None,
@@ -700,9 +721,7 @@ def _write_orders(s: Session, data: Tau2RetailDB, now: datetime, report: ImportP
         for key in chunk:
             o = data.orders[key]
             prices = [_cents(item.price) for item in o.items]
-            first_payment = next(
-                (p for p in o.payment_history if p.transaction_type == "payment"), None
-            )
+            completed = o.status == "completed"
             orders.append(
                 {
                     "id": key,
@@ -718,7 +737,7 @@ def _write_orders(s: Session, data: Tau2RetailDB, now: datetime, report: ImportP
                     "total_minor": sum(prices),
                     "coupon_code": None,
                     "campaign_id": None,
-                    "payment_method_id": first_payment.payment_method_id if first_payment else None,
+                    "payment_method_id": _paid_with(o.payment_history),
                     "cancel_reason": o.cancel_reason,
                     "idempotency_key": None,
                     "request_fingerprint": None,
@@ -787,7 +806,7 @@ def _write_orders(s: Session, data: Tau2RetailDB, now: datetime, report: ImportP
                         "refund_method_id": o.return_payment_method_id,
                         "reason": None,
                         "refund_minor": refund,
-                        "status": "requested",
+                        "status": "refunded" if completed else "requested",
                         "created_at": now,
                     }
                 )
@@ -804,7 +823,7 @@ def _write_orders(s: Session, data: Tau2RetailDB, now: datetime, report: ImportP
                         "payment_method_id": o.exchange_payment_method_id,
                         "price_difference_minor": _cents(o.exchange_price_difference),
                         "reason": None,
-                        "status": "requested",
+                        "status": "completed" if completed else "requested",
                         "created_at": now,
                     }
                 )
@@ -819,6 +838,26 @@ def _write_orders(s: Session, data: Tau2RetailDB, now: datetime, report: ImportP
             _insert(s, model, rows)
         done += len(chunk)
         report("orders", done, len(keys))
+
+
+def _paid_with(history: Sequence[Tau2Payment]) -> str | None:
+    """The payment method an order is paid with: its first payment's, unless the method was
+    changed, which τ² and the store both write as a payment of the same amount with the new
+    method followed by a refund of the first payment in full."""
+    payments = [p for p in history if p.transaction_type == "payment"]
+    if not payments:
+        return None
+    if len(history) >= 3:
+        first, new, refund = history[:3]
+        if (
+            first.transaction_type == new.transaction_type == "payment"
+            and refund.transaction_type == "refund"
+            and new.payment_method_id != first.payment_method_id
+            and refund.payment_method_id == first.payment_method_id
+            and first.amount == new.amount == refund.amount
+        ):
+            return new.payment_method_id
+    return payments[0].payment_method_id
 
 
 # --- export ---------------------------------------------------------------------------------
@@ -903,6 +942,8 @@ def _payment_method_out(m: PaymentMethod) -> dict[str, Any]:
         out["last_four"] = m.last_four or ""
     elif m.source == PaymentSource.GIFT_CARD:
         out["balance"] = _dollars(m.balance_minor or 0, m.currency)
+    elif m.source == PaymentSource.WALLET:
+        out["brand"] = m.brand or ""
     return out
 
 
