@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import usd
-from shopkeep.store import Store
+from shopkeep.store import Money, Store
+from shopkeep.store.catalog import ProductInput, VariantInput
 from shopkeep.store.errors import InvalidRequest, ProductNotFound, VariantNotFound
 
 
@@ -74,3 +75,43 @@ def test_that_stock_cannot_be_set_negative(store: Store) -> None:
         store.catalog.set_stock("cream-50", -1)
     assert store.catalog.set_stock("cream-50", 0).in_stock is False
     assert store.catalog.variant("cream-50").stock == 0
+
+
+def test_that_a_product_cannot_take_another_products_variant_or_negative_stock(
+    store: Store,
+) -> None:
+    lamp = ProductInput(
+        id="lamp",
+        category="home",
+        name={"en": "Desk Lamp"},
+        variants=[VariantInput(id="cream-50", price=usd("35.50"))],
+    )
+    with pytest.raises(InvalidRequest) as taken:
+        store.catalog.put_product(lamp)
+    assert taken.value.message == "Variant id cream-50 belongs to product cream."
+    negative = lamp.model_copy(
+        update={"variants": [VariantInput(id="lamp-1", price=usd("1.00"), stock=-1)]}
+    )
+    with pytest.raises(InvalidRequest):
+        store.catalog.put_product(negative)
+    won = lamp.model_copy(
+        update={"variants": [VariantInput(id="lamp-1", price=Money(9000, "KRW"))]}
+    )
+    with pytest.raises(InvalidRequest) as currency:
+        store.catalog.put_product(won)
+    assert "sells in USD" in currency.value.message
+    assert store.catalog.product("lamp").variants[0].price == usd("35.50")
+
+
+def test_that_a_variant_in_a_cart_is_not_removed_from_the_catalog(store: Store) -> None:
+    store.carts.add("bob_2", "lamp-1")
+    with pytest.raises(InvalidRequest):
+        store.catalog.put_product(
+            ProductInput(
+                id="lamp",
+                category="home",
+                name={"en": "Desk Lamp"},
+                variants=[VariantInput(id="lamp-2", price=usd("30.00"))],
+            )
+        )
+    assert [v.id for v in store.catalog.product("lamp").variants] == ["lamp-1"]

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from conftest import usd
-from shopkeep.store import Store
+from shopkeep.store import Money, Store
 from shopkeep.store.catalog import ProductInput, VariantInput
 from shopkeep.store.checkout import LineRequest
 from shopkeep.store.customers import CustomerInput, PaymentMethodInput
@@ -163,3 +163,47 @@ def test_that_one_idempotency_key_sent_in_parallel_makes_one_order_and_one_charg
     with store.db.reading() as s:
         assert s.scalar(select(func.count()).select_from(Order)) == 1
         assert s.scalar(select(func.count()).select_from(SandboxGatewayRecord)) == 1
+
+
+def test_that_parallel_cancels_and_gift_card_checkouts_never_deadlock(store: Store) -> None:
+    """Cancel releases stock before it refunds a gift card, the order checkout takes them in."""
+    store.customers.add_payment_method(
+        "alice_1", PaymentMethodInput(id="big_gift", source="gift_card", balance=usd("5000.00"))
+    )
+    store.catalog.set_stock("tee-blue-m", 100)
+    orders = [
+        store.checkout.place_order(
+            "alice_1",
+            payment_method_id="big_gift",
+            idempotency_key=f"first-{i}",
+            lines=[LineRequest(variant_id="cream-100"), LineRequest(variant_id="tee-blue-m")],
+        )
+        for i in range(10)
+    ]
+    calls = [(lambda o=o: store.orders.cancel("alice_1", o.id, "no longer needed")) for o in orders]
+    calls += [
+        (
+            lambda i=i: store.checkout.place_order(
+                "alice_1",
+                payment_method_id="big_gift",
+                idempotency_key=f"second-{i}",
+                lines=[LineRequest(variant_id="tee-blue-m"), LineRequest(variant_id="cream-100")],
+            )
+        )
+        for i in range(10)
+    ]
+    results = rush(calls)  # an untyped error (a deadlock) would escape rush() and fail the test
+    assert [r.code for r in results if isinstance(r, StoreError)] == []
+    assert store.catalog.variant("cream-100").stock == 40
+    assert store.catalog.variant("tee-blue-m").stock == 90
+    assert store.customers.get("alice_1").payment_methods[-1].balance == usd("5000.00") - Money(
+        10 * 6000, "USD"
+    )
+
+
+def test_that_parallel_additions_to_one_cart_all_count(store: Store) -> None:
+    results = rush([(lambda: store.carts.add("bob_2", "cream-100", 1)) for _ in range(8)])
+    assert all(not isinstance(r, StoreError) for r in results)
+    assert [(line.variant_id, line.quantity) for line in store.carts.get("bob_2").lines] == [
+        ("cream-100", 8)
+    ]

@@ -17,7 +17,13 @@ from shopkeep.store.errors import (
     SlotFull,
     StoreClosed,
 )
-from shopkeep.store.local import MenuLine
+from shopkeep.store.local import (
+    LocalStoreInput,
+    MenuItemInput,
+    MenuLine,
+    OptionChoiceInput,
+    OptionGroupInput,
+)
 from shopkeep.store.views import OrderView
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -151,3 +157,77 @@ def test_that_a_delivery_needs_an_address(store: Store) -> None:
             idempotency_key="d",
             fulfilment="delivery",
         )
+
+
+def test_that_a_local_order_cannot_be_cancelled_once_its_slot_has_started(
+    store: Store, clock: Clock
+) -> None:
+    order = tea(store, size="m")
+    clock.now = NOON.astimezone(START.tzinfo) + timedelta(minutes=1)
+    with pytest.raises(OrderNotCancellable):
+        store.orders.cancel("alice_1", order.id, "no longer needed")
+
+
+def test_that_a_store_can_be_replaced_and_its_future_slots_follow_the_new_capacity(
+    store: Store,
+) -> None:
+    tea(store, 3, size="m")
+    current = store.local.store("tea-a")
+    replaced = store.local.put_store(
+        LocalStoreInput(
+            id="tea-a",
+            name={"en": "Tea A+"},
+            kind="bubble_tea",
+            city="Seoul",
+            area="Gangnam",
+            address="1 Tea Rd",
+            timezone="Asia/Seoul",
+            opening_hours=current.opening_hours,  # type: ignore[arg-type]
+            capacity_per_slot=6,
+            option_groups=[
+                OptionGroupInput(
+                    code="size",
+                    name={"en": "Size"},
+                    choices=[OptionChoiceInput(code="m", name={"en": "M"})],
+                )
+            ],
+            menu=[
+                MenuItemInput(
+                    id="tea-a-green-tea",
+                    name={"en": "Green Tea"},
+                    price=400,
+                    option_groups=["size"],
+                )
+            ],
+        )
+    )
+    assert replaced.name == {"en": "Tea A+"}
+    assert [m.id for m in store.local.menu("tea-a")] == ["tea-a-green-tea"]
+    slot = store.local.slots("tea-a", start=NOON, count=1)[0]
+    assert (slot.starts_at, slot.capacity, slot.booked) == (NOON, 6, 3)
+
+
+def test_that_bad_store_data_is_refused_with_a_clear_error(store: Store) -> None:
+    base = LocalStoreInput(
+        id="tea-z",
+        name={"en": "Z"},
+        kind="bubble_tea",
+        city="Seoul",
+        area="Mapo",
+        address="x",
+        timezone="Mars/Base",
+        opening_hours={"mon": [("10:00", "20:00")]},
+        capacity_per_slot=3,
+    )
+    with pytest.raises(InvalidRequest) as zone:
+        store.local.put_store(base)
+    assert "Mars/Base" in zone.value.message
+    with pytest.raises(InvalidRequest):
+        store.local.put_store(
+            base.model_copy(
+                update={"timezone": "UTC", "opening_hours": {"mon": [("20:00", "10:00")]}}
+            )
+        )
+    with pytest.raises(InvalidRequest):
+        store.local.slots("tea-a", start=datetime(2026, 11, 20, 12, 0))
+    assert [s.id for s in store.local.stores()] == ["tea-a", "tea-b", "tea-c"]

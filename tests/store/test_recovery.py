@@ -70,6 +70,8 @@ def test_that_recovery_releases_an_order_the_gateway_never_charged(
     assert store.recover() == {
         "confirmed": 0,
         "released": 0,
+        "charges_voided": 0,
+        "attempts_abandoned": 0,
         "refunds_sent": 0,
     }  # too young to judge
     clock.advance(minutes=16)
@@ -92,6 +94,8 @@ def test_that_recovery_confirms_an_order_the_gateway_charged_before_the_crash(st
     assert store.recover(older_than=timedelta(0)) == {
         "confirmed": 0,
         "released": 0,
+        "charges_voided": 0,
+        "attempts_abandoned": 0,
         "refunds_sent": 0,
     }
     assert charges(store) == 1

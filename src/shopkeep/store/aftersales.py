@@ -1,9 +1,10 @@
 """After-sales: returns and exchanges of delivered orders, and the refunds that close them.
 
-A customer requests; the merchant completes when the goods come back. A request is allowed
-once per order, for delivered orders, within the return window; an exchange stays within the
-same product; a refund goes to the original payment method or to one of the customer's gift
-cards, with the reason recorded.
+A customer requests; the merchant completes it when the goods come back, or rejects it (the
+order is delivered again, and stays without a second request). A request is allowed once per
+order, for delivered retail orders, within the return window; an exchange stays within the same
+product; a refund goes to the payment method that paid for the order or to one of the customer's
+gift cards, with the reason recorded.
 """
 
 from __future__ import annotations
@@ -14,7 +15,14 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from shopkeep.store.context import StoreContext
-from shopkeep.store.errors import InvalidRefundMethod, OrderNotReturnable, ReturnWindowClosed
+from shopkeep.store.errors import (
+    AfterSalesAlreadyRequested,
+    InvalidRefundMethod,
+    InvalidRequest,
+    NoOpenRequest,
+    OrderNotReturnable,
+    ReturnWindowClosed,
+)
 from shopkeep.store.lifecycle import load_order, order_view, return_stock, take_stock, transition
 from shopkeep.store.models import (
     ExchangeRequest,
@@ -31,9 +39,9 @@ from shopkeep.store.orders import (
     check_gift_card_covers,
     pair_items,
     replacement_variants,
-    with_external_charge,
 )
 from shopkeep.store.payments import (
+    charge_for_change,
     customer_method,
     record_difference,
     record_transaction,
@@ -46,11 +54,11 @@ class AfterSales:
     def __init__(self, ctx: StoreContext) -> None:
         self._ctx = ctx
 
-    def _check_returnable(self, order: Order) -> None:
-        if order.kind != OrderKind.RETAIL:
-            raise OrderNotReturnable(order.id, order.status, "only delivered retail orders")
-        if order.status != OrderStatus.DELIVERED:
+    def _check_returnable(self, order: Order, item_ids: list[str]) -> None:
+        if order.kind != OrderKind.RETAIL or order.status != OrderStatus.DELIVERED:
             raise OrderNotReturnable(order.id, order.status)
+        if order.return_request is not None or order.exchange_request is not None:
+            raise AfterSalesAlreadyRequested(order.id)
         days = self._ctx.policy.return_window_days
         if (
             days is not None
@@ -58,6 +66,8 @@ class AfterSales:
             and self._ctx.clock() - order.delivered_at > timedelta(days=days)
         ):
             raise ReturnWindowClosed(order.id, days)
+        if not item_ids:
+            raise InvalidRequest("Name at least one item of the order.", order_id=order.id)
 
     # --- customer side --------------------------------------------------------------------
 
@@ -73,13 +83,13 @@ class AfterSales:
         discounts) is made when the merchant receives them."""
         with self._ctx.db.transaction() as s:
             order = load_order(s, order_id, customer_id, lock=True)
-            self._check_returnable(order)
+            self._check_returnable(order, item_ids)
             method = customer_method(s, customer_id, refund_method_id)
-            original = order.transactions[0].payment_method_id if order.transactions else None
-            if method.source != PaymentSource.GIFT_CARD and method.id != original:
-                raise InvalidRefundMethod(method.id, original or "none")
-            if not item_ids:
-                raise OrderNotReturnable(order.id, order.status, "at least one item")
+            paid_with = order.payment_method_id or (
+                order.transactions[0].payment_method_id if order.transactions else None
+            )
+            if method.source != PaymentSource.GIFT_CARD and method.id != paid_with:
+                raise InvalidRefundMethod(method.id, paid_with or "none")
             units = pair_items(order, item_ids)
             order.return_request = ReturnRequest(
                 item_ids=sorted(item_ids),
@@ -105,9 +115,7 @@ class AfterSales:
         with `payment_method_id` when the exchange completes; a gift card must cover it now."""
         with self._ctx.db.transaction() as s:
             order = load_order(s, order_id, customer_id, lock=True)
-            self._check_returnable(order)
-            if not item_ids:
-                raise OrderNotReturnable(order.id, order.status, "at least one item")
+            self._check_returnable(order, item_ids)
             units = pair_items(order, item_ids, new_item_ids)
             variants = replacement_variants(s, units, new_item_ids, modify=False)
             method = customer_method(s, customer_id, payment_method_id)
@@ -130,16 +138,15 @@ class AfterSales:
     # --- merchant side --------------------------------------------------------------------
 
     def complete_return(self, order_id: str) -> OrderView:
-        """The returned items arrived: refund them and put them back in stock."""
+        """The returned items arrived: put them back in stock and refund them."""
         with self._ctx.db.transaction() as s:
             order = load_order(s, order_id, lock=True)
             request = order.return_request
             if order.status != OrderStatus.RETURN_REQUESTED or request is None:
-                raise OrderNotReturnable(
-                    order.id, order.status, "only orders with a requested return"
-                )
+                raise NoOpenRequest(order.id, "return")
             method = s.get(PaymentMethod, request.refund_method_id)
             assert method is not None
+            return_stock(s, Counter(request.item_ids))  # stock before gift cards, as checkout
             record_transaction(
                 s,
                 order,
@@ -149,7 +156,6 @@ class AfterSales:
                 clock=self._ctx.clock,
                 reason="return",
             )
-            return_stock(s, Counter(request.item_ids))
             request.status = "refunded"
             transition(
                 order, OrderStatus.COMPLETED, self._ctx.clock(), "return received and refunded"
@@ -163,37 +169,67 @@ class AfterSales:
             order, request, method = self._exchange_parts(s, order_id)
             money = Money(request.price_difference_minor, order.currency)
 
-        def change(reference: str | None) -> None:
-            with self._ctx.db.transaction() as s:
-                load_order(s, order_id, lock=True)
-                order, request, method = self._exchange_parts(s, order_id)
-                diff = request.price_difference_minor
-                if diff != 0:
-                    record_difference(
-                        s,
-                        order,
-                        diff,
-                        method,
-                        clock=self._ctx.clock,
-                        reason="exchange",
-                        gateway_ref=reference,
-                    )
-                return_stock(s, Counter(request.item_ids))
-                request.status = "completed"
-                transition(order, OrderStatus.COMPLETED, self._ctx.clock(), "exchange completed")
+        def change(s: Session, reference: str | None) -> None:
+            load_order(s, order_id, lock=True)
+            order, request, method = self._exchange_parts(s, order_id)  # again, under the lock
+            diff = request.price_difference_minor
+            return_stock(s, Counter(request.item_ids))
+            if diff != 0:
+                record_difference(
+                    s,
+                    order,
+                    diff,
+                    method,
+                    clock=self._ctx.clock,
+                    reason="exchange",
+                    gateway_ref=reference,
+                )
+            request.status = "completed"
+            transition(order, OrderStatus.COMPLETED, self._ctx.clock(), "exchange completed")
 
-        with_external_charge(self._ctx, method, money, f"{order_id}/exchange", change)
+        charge_for_change(
+            self._ctx,
+            order_id=order_id,
+            purpose="exchange",
+            method=method,
+            amount=money,
+            apply=change,
+        )
         settle_pending_refunds(self._ctx.db, self._ctx.gateway, order_id)
         return self._view(order_id)
+
+    def reject_return(self, order_id: str, note: str) -> OrderView:
+        """Refuse a requested return (e.g. the items never came back): the order is delivered
+        again, with no refund, and no second request."""
+        with self._ctx.db.transaction() as s:
+            order = load_order(s, order_id, lock=True)
+            if order.status != OrderStatus.RETURN_REQUESTED or order.return_request is None:
+                raise NoOpenRequest(order.id, "return")
+            order.return_request.status = "rejected"
+            transition(order, OrderStatus.DELIVERED, self._ctx.clock(), f"return rejected: {note}")
+            return order_view(order)
+
+    def reject_exchange(self, order_id: str, note: str) -> OrderView:
+        """Refuse a requested exchange (e.g. its difference could not be paid): the replacements
+        go back to stock and the order is delivered again, with no second request."""
+        with self._ctx.db.transaction() as s:
+            order = load_order(s, order_id, lock=True)
+            request = order.exchange_request
+            if order.status != OrderStatus.EXCHANGE_REQUESTED or request is None:
+                raise NoOpenRequest(order.id, "exchange")
+            return_stock(s, Counter(request.new_item_ids))
+            request.status = "rejected"
+            transition(
+                order, OrderStatus.DELIVERED, self._ctx.clock(), f"exchange rejected: {note}"
+            )
+            return order_view(order)
 
     @staticmethod
     def _exchange_parts(s: Session, order_id: str) -> tuple[Order, ExchangeRequest, PaymentMethod]:
         order = load_order(s, order_id)
         request = order.exchange_request
         if order.status != OrderStatus.EXCHANGE_REQUESTED or request is None:
-            raise OrderNotReturnable(
-                order.id, order.status, "only orders with a requested exchange"
-            )
+            raise NoOpenRequest(order_id, "exchange")
         method = s.get(PaymentMethod, request.payment_method_id)
         assert method is not None
         return order, request, method

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from shopkeep.store.context import StoreContext
 from shopkeep.store.customers import load_customer
+from shopkeep.store.db import insert_if_absent
 from shopkeep.store.errors import InvalidQuantity, OutOfStock, VariantNotFound, VariantUnavailable
 from shopkeep.store.models import Cart, CartItem, Product, Variant
 from shopkeep.store.money import Money
@@ -64,7 +65,7 @@ class Carts:
     def clear(self, customer_id: str) -> CartView:
         with self._ctx.db.transaction() as s:
             load_customer(s, customer_id)
-            cart = s.scalar(select(Cart).where(Cart.customer_id == customer_id))
+            cart = s.scalar(select(Cart).where(Cart.customer_id == customer_id).with_for_update())
             if cart is not None:
                 cart.items = []
                 cart.updated_at = self._ctx.clock()
@@ -83,10 +84,17 @@ class Carts:
             variant = s.get(Variant, variant_id)
             if variant is None:
                 raise VariantNotFound(variant_id)
-            cart = s.scalar(select(Cart).where(Cart.customer_id == customer_id))
-            if cart is None:
-                cart = Cart(customer_id=customer_id, updated_at=self._ctx.clock())
-                s.add(cart)
+            # One cart row per customer, locked: parallel changes to one cart queue, none is lost.
+            insert_if_absent(
+                s,
+                Cart,
+                {"customer_id": customer_id, "updated_at": self._ctx.clock()},
+                ["customer_id"],
+            )
+            cart = s.execute(
+                select(Cart).where(Cart.customer_id == customer_id).with_for_update()
+            ).scalar_one()
+            s.refresh(cart)
             item = next((i for i in cart.items if i.variant_id == variant_id), None)
             new_quantity = (item.quantity if item and relative else 0) + quantity
             if new_quantity > maximum:

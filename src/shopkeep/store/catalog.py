@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from shopkeep.store.context import StoreContext
 from shopkeep.store.errors import InvalidRequest, ProductNotFound, VariantNotFound
-from shopkeep.store.models import Product, ProductAttribute, Review, Variant
+from shopkeep.store.models import CartItem, Product, ProductAttribute, Review, Variant
 from shopkeep.store.money import Money
 from shopkeep.store.views import ProductHit, ProductView, ReviewView, VariantView
 
@@ -303,7 +303,7 @@ class Catalog:
     def put_product(self, data: ProductInput) -> ProductView:
         """Create or replace a product with its variants and attributes, in one transaction."""
         with self._ctx.db.transaction() as s:
-            product = put_product(s, data, self._ctx.clock())
+            product = put_product(s, data, self._ctx.clock(), self._ctx.policy.currency)
             return product_view(product)
 
     def set_stock(self, variant_id: str, stock: int | None) -> VariantView:
@@ -356,9 +356,22 @@ def _as_list(value: str | Sequence[str]) -> Iterable[str]:
     return [value] if isinstance(value, str) else value
 
 
-def put_product(s: Session, data: ProductInput, now: Any) -> Product:
+def put_product(s: Session, data: ProductInput, now: Any, currency: str) -> Product:
     if not data.variants:
         raise InvalidRequest(f"Product {data.id} needs at least one variant.", product_id=data.id)
+    if len({v.id for v in data.variants}) != len(data.variants):
+        raise InvalidRequest(f"Product {data.id} lists a variant id twice.", product_id=data.id)
+    for v in data.variants:
+        if v.price.currency != currency:
+            raise InvalidRequest(
+                f"Variant {v.id} is priced in {v.price.currency}; the store sells in {currency}.",
+                variant_id=v.id,
+            )
+        if v.price.amount < 0 or (v.stock is not None and v.stock < 0):
+            raise InvalidRequest(f"Variant {v.id} has a negative price or stock.", variant_id=v.id)
+        owner = s.scalar(select(Variant.product_id).where(Variant.id == v.id))
+        if owner is not None and owner != data.id:
+            raise InvalidRequest(f"Variant id {v.id} belongs to product {owner}.", variant_id=v.id)
     product = s.get(Product, data.id)
     if product is None:
         position = (s.scalar(select(func.max(Product.position))) or 0) + 1
@@ -372,6 +385,15 @@ def put_product(s: Session, data: ProductInput, now: Any) -> Product:
         ProductAttribute(key=k, value=v) for k, values in data.attributes.items() for v in values
     ]
     existing = {v.id: v for v in product.variants}
+    dropped = set(existing) - {v.id for v in data.variants}
+    in_carts = s.scalar(
+        select(CartItem.variant_id).where(CartItem.variant_id.in_(dropped)).limit(1)
+    )
+    if in_carts is not None:
+        raise InvalidRequest(
+            f"Variant {in_carts} is in customers' carts; mark it unavailable, don't remove it.",
+            variant_id=in_carts,
+        )
     variants = []
     for i, v in enumerate(data.variants):
         variant = existing.get(v.id) or Variant(id=v.id)

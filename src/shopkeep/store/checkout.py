@@ -127,15 +127,17 @@ def place(ctx: StoreContext, p: Placement) -> OrderView:
 
 
 def _by_key(ctx: StoreContext, p: Placement) -> OrderView | None:
+    """The order this customer already placed with this key, if any; the same key with another
+    request is refused."""
     with ctx.db.reading() as s:
-        order = s.scalar(select(Order).where(Order.idempotency_key == p.idempotency_key))
+        order = s.scalar(
+            select(Order).where(
+                Order.customer_id == p.customer_id, Order.idempotency_key == p.idempotency_key
+            )
+        )
         if order is None:
             return None
-        if (order.customer_id, order.kind, order.request_fingerprint) != (
-            p.customer_id,
-            p.kind,
-            p.fingerprint,
-        ):
+        if (order.kind, order.request_fingerprint) != (p.kind, p.fingerprint):
             raise IdempotencyConflict(p.idempotency_key)
         return order_view(order)
 

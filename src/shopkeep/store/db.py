@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -19,6 +21,13 @@ _WRITE = "shopkeep_write"
 def _json_dumps(value: Any) -> str:
     # Chinese and Korean stay readable in the database, and searchable with LIKE.
     return json.dumps(value, ensure_ascii=False)
+
+
+def insert_if_absent(session: Session, model: Any, values: dict[str, Any], keys: list[str]) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING on SQLite and PostgreSQL: create a row that parallel
+    transactions may be creating too, then lock it with SELECT ... FOR UPDATE."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=keys))
 
 
 class Database:
@@ -44,9 +53,6 @@ class Database:
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
 
     def _sqlite_engine(self, echo: bool) -> Engine:
-        database = self.url.database
-        if database and database != ":memory:":
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             self.url,
             echo=echo,
@@ -90,9 +96,21 @@ class Database:
         with self._reader() as session:
             yield session
 
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The file of a SQLite database (None for PostgreSQL or an in-memory one)."""
+        database = self.url.database
+        if not self.is_sqlite or not database or database == ":memory:":
+            return None
+        return Path(database).expanduser()
+
     def migrate(self) -> str:
-        """Bring the schema to the newest migration; returns the revision now current."""
+        """Create the schema, or bring it to the newest migration; returns the revision now
+        current. A SQLite file and its directory are created here, and only here."""
         from shopkeep.store.migrations import upgrade
+
+        if self.sqlite_path is not None:
+            self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
 
         return upgrade(self.engine)
 
@@ -106,6 +124,8 @@ class Database:
         return self.migrate()
 
     def is_initialised(self) -> bool:
+        if self.sqlite_path is not None and not self.sqlite_path.exists():
+            return False  # and don't create an empty file by looking
         return inspect(self.engine).has_table("alembic_version")
 
     def dispose(self) -> None:

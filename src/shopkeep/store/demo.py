@@ -34,7 +34,7 @@ from shopkeep.store.demo_local import (
 from shopkeep.store.demo_people import PERSONAS, Persona, address, make_customers
 from shopkeep.store.errors import InvalidRequest
 from shopkeep.store.local import LocalStoreInput, MenuItemInput, MenuLine
-from shopkeep.store.models import Customer, LocalStore, Order, PaymentSource, Product
+from shopkeep.store.models import Customer, LocalStore, Order, PaymentSource, Product, StoreMeta
 from shopkeep.store.promotions import CampaignInput, CouponInput
 from shopkeep.store.shop import Store
 from shopkeep.store.views import AddressInput
@@ -330,6 +330,9 @@ EXTRA_CONTAINS = {
 ALNUM = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
 
 
+SEED_MARKER = "demo_seed"
+
+
 def seed_demo(
     db: Database,
     *,
@@ -346,7 +349,26 @@ def seed_demo(
     rng = random.Random(seed)
     clock = DemoClock(moment)
     store = Store(db, clock=clock, rng=rng)
-    return DemoSeeder(store, clock, rng, moment, progress or (lambda _s, _d, _t: None)).run()
+    # The seed is many transactions; the marker tells a finished demo from an interrupted one.
+    _mark_seed(db, {"seed": seed, "status": "started"})
+    counts = DemoSeeder(store, clock, rng, moment, progress or (lambda _s, _d, _t: None)).run()
+    _mark_seed(db, {"seed": seed, "status": "completed"})
+    return counts
+
+
+def demo_seed_status(db: Database) -> str | None:
+    """'completed' or 'started' (interrupted, or still running) for a demo seed; None when the
+    database was never seeded with the demo."""
+    with db.reading() as s:
+        marker = s.get(StoreMeta, SEED_MARKER)
+        return None if marker is None else str(marker.value.get("status"))
+
+
+def _mark_seed(db: Database, value: dict[str, Any]) -> None:
+    with db.transaction() as s:
+        marker = s.get(StoreMeta, SEED_MARKER) or StoreMeta(key=SEED_MARKER)
+        marker.value, marker.updated_at = value, utcnow()
+        s.add(marker)
 
 
 class DemoSeeder:

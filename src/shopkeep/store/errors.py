@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from shopkeep.store.money import Money
+
 
 class StoreError(Exception):
     """Base of every refusal the store makes. Nothing was changed when one is raised."""
@@ -284,11 +286,33 @@ class OrderNotModifiable(PolicyRefusal):
 class OrderNotReturnable(PolicyRefusal):
     code = "order_not_returnable"
 
-    def __init__(self, order_id: str, status: str, reason: str = "only delivered orders") -> None:
+    def __init__(self, order_id: str, status: str) -> None:
         super().__init__(
-            f"Order {order_id} is '{status}'; {reason} can be returned or exchanged.",
+            f"Order {order_id} is '{status}'; only delivered orders can be returned or exchanged.",
             order_id=order_id,
             status=status,
+        )
+
+
+class AfterSalesAlreadyRequested(PolicyRefusal):
+    code = "after_sales_already_requested"
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__(
+            f"A return or exchange was already requested for order {order_id}; it can be "
+            "requested once per order, so all items must be named together.",
+            order_id=order_id,
+        )
+
+
+class NoOpenRequest(PolicyRefusal):
+    """A merchant tried to complete or reject a return or exchange that was not requested."""
+
+    code = "no_open_request"
+
+    def __init__(self, order_id: str, what: str) -> None:
+        super().__init__(
+            f"Order {order_id} has no open {what} request.", order_id=order_id, what=what
         )
 
 
@@ -340,8 +364,8 @@ class InsufficientGiftCardBalance(PolicyRefusal):
 
     def __init__(self, payment_method_id: str, balance: int, needed: int, currency: str) -> None:
         super().__init__(
-            f"Gift card {payment_method_id} holds {balance} but {needed} is needed "
-            f"(minor units of {currency}).",
+            f"Gift card {payment_method_id} holds {Money(balance, currency)} but "
+            f"{Money(needed, currency)} is needed.",
             payment_method_id=payment_method_id,
             balance=balance,
             needed=needed,
@@ -379,8 +403,8 @@ class QuoteChanged(PolicyRefusal):
 
     def __init__(self, expected_total: int, total: int, currency: str) -> None:
         super().__init__(
-            f"The total changed from {expected_total} to {total} (minor units of {currency}) "
-            "since it was shown; please confirm the new total.",
+            f"The amount changed from {Money(expected_total, currency)} to "
+            f"{Money(total, currency)} since it was shown; please confirm the new amount.",
             expected_total=expected_total,
             total=total,
             currency=currency,

@@ -32,8 +32,8 @@ TRANSITIONS: dict[S, frozenset[S]] = {
     S.ITEMS_MODIFIED: frozenset({S.PROCESSED}),
     S.PROCESSED: frozenset({S.DELIVERED}),
     S.DELIVERED: frozenset({S.RETURN_REQUESTED, S.EXCHANGE_REQUESTED, S.COMPLETED}),
-    S.RETURN_REQUESTED: frozenset({S.COMPLETED}),
-    S.EXCHANGE_REQUESTED: frozenset({S.COMPLETED}),
+    S.RETURN_REQUESTED: frozenset({S.COMPLETED, S.DELIVERED}),  # delivered again: rejected
+    S.EXCHANGE_REQUESTED: frozenset({S.COMPLETED, S.DELIVERED}),
     S.CANCELLED: frozenset(),
     S.COMPLETED: frozenset(),
 }

@@ -10,17 +10,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from shopkeep.store.checkout import Placement, fingerprint, place
 from shopkeep.store.context import StoreContext
 from shopkeep.store.customers import load_customer, validate_address
+from shopkeep.store.db import insert_if_absent
 from shopkeep.store.errors import (
     CartEmpty,
     InvalidOption,
@@ -182,9 +181,10 @@ def align(store: LocalStore, moment: datetime) -> datetime:
     return datetime.fromtimestamp(-(-seconds // step) * step, tz=moment.tzinfo)
 
 
-def booked(s: Session, store_id: str, start: datetime) -> int:
-    slot = s.scalar(select(Slot).where(Slot.store_id == store_id, Slot.starts_at == start))
-    return slot.booked if slot else 0
+def taken(s: Session, store: LocalStore, start: datetime) -> tuple[int, int]:
+    """(capacity, booked) of one slot; a slot nobody booked yet has the store's capacity."""
+    slot = s.scalar(select(Slot).where(Slot.store_id == store.id, Slot.starts_at == start))
+    return (slot.capacity, slot.booked) if slot else (store.capacity_per_slot, 0)
 
 
 def open_slots(
@@ -203,15 +203,10 @@ def open_slots(
     step = timedelta(minutes=store.slot_minutes)
     while moment < end and len(found) < count:
         if is_open(store, moment):
-            taken = booked(s, store.id, moment)
-            if store.capacity_per_slot - taken >= need:
+            capacity, booked = taken(s, store, moment)
+            if capacity - booked >= need:
                 found.append(
-                    SlotView(
-                        store_id=store.id,
-                        starts_at=moment,
-                        capacity=store.capacity_per_slot,
-                        booked=taken,
-                    )
+                    SlotView(store_id=store.id, starts_at=moment, capacity=capacity, booked=booked)
                 )
         moment += step
     return found
@@ -255,6 +250,8 @@ class LocalServices:
         self, store_id: str, *, start: datetime | None = None, need: int = 1, count: int = 6
     ) -> list[SlotView]:
         """The next open slots with room for `need` items, from `start` (default: now)."""
+        if start is not None and start.tzinfo is None:
+            raise InvalidRequest("A slot time needs its time zone.", start=start.isoformat())
         with self._ctx.db.reading() as s:
             store = self._store(s, store_id)
             return open_slots(
@@ -286,7 +283,23 @@ class LocalServices:
 
     def put_store(self, data: LocalStoreInput) -> LocalStoreView:
         """Create or replace a store with its option groups and menu."""
-        ZoneInfo(data.timezone)  # an unknown zone fails here, before anything is written
+        try:
+            ZoneInfo(data.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InvalidRequest(
+                f"Unknown time zone {data.timezone!r}; use an IANA name such as 'Asia/Seoul'.",
+                timezone=data.timezone,
+            ) from None
+        for group in data.option_groups:
+            codes_in_group = [c.code for c in group.choices]
+            if not codes_in_group or len(set(codes_in_group)) != len(codes_in_group):
+                raise InvalidRequest(
+                    f"Option group {group.code} needs distinct choices.", group=group.code
+                )
+            if group.default_choice is not None and group.default_choice not in codes_in_group:
+                raise InvalidRequest(
+                    f"{group.default_choice!r} is not a choice of {group.code}.", group=group.code
+                )
         for day, spans in data.opening_hours.items():
             if day not in WEEKDAYS:
                 raise InvalidRequest(
@@ -306,8 +319,27 @@ class LocalServices:
                     menu_item_id=item.id,
                 )
         with self._ctx.db.transaction() as s:
-            store = s.get(LocalStore, data.id) or LocalStore(id=data.id)
-            s.add(store)
+            for m in data.menu:
+                other = s.get(MenuItem, m.id)
+                if other is not None and other.store_id != data.id:
+                    raise InvalidRequest(
+                        f"Menu item id {m.id} belongs to store {other.store_id}.", menu_item_id=m.id
+                    )
+            store = s.get(LocalStore, data.id)
+            if store is None:
+                store = LocalStore(id=data.id)
+                s.add(store)
+            else:
+                # Replaced wholesale; past orders keep their own copy of names and prices.
+                store.option_groups = []
+                store.menu = []
+                s.flush()
+                for slot in s.scalars(
+                    select(Slot).where(
+                        Slot.store_id == store.id, Slot.starts_at >= self._ctx.clock()
+                    )
+                ):
+                    slot.capacity = max(slot.booked, data.capacity_per_slot)
             for key in (
                 "name",
                 "kind",
@@ -444,11 +476,16 @@ class LocalServices:
             raise StoreClosed(
                 store.id, start.isoformat(), self._alternatives(s, store, start, need)
             )
-        insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
-        s.execute(
-            insert(Slot)
-            .values(store_id=store.id, starts_at=start, capacity=store.capacity_per_slot, booked=0)
-            .on_conflict_do_nothing(index_elements=["store_id", "starts_at"])
+        insert_if_absent(
+            s,
+            Slot,
+            {
+                "store_id": store.id,
+                "starts_at": start,
+                "capacity": store.capacity_per_slot,
+                "booked": 0,
+            },
+            ["store_id", "starts_at"],
         )
         slot = s.execute(
             select(Slot).where(Slot.store_id == store.id, Slot.starts_at == start).with_for_update()

@@ -53,7 +53,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(
         naming_convention={
             "ix": "ix_%(column_0_label)s",
-            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
             "ck": "ck_%(table_name)s_%(constraint_name)s",
             "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
             "pk": "pk_%(table_name)s",
@@ -296,6 +296,9 @@ class Order(Base):
     """A retail order shipped to an address, or a local order for pickup/delivery in a slot."""
 
     __tablename__ = "orders"
+    # Idempotency keys come from clients (a retried request, an agent's Idempotency-Key): each
+    # customer has their own key space, so one customer's key never collides with another's.
+    __table_args__ = (UniqueConstraint("customer_id", "idempotency_key"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, index=True)
@@ -312,7 +315,7 @@ class Order(Base):
     campaign_id: Mapped[str | None] = mapped_column(ForeignKey("campaigns.id"))
     payment_method_id: Mapped[str | None] = mapped_column(String(64))
     cancel_reason: Mapped[str | None] = mapped_column(String(64))
-    idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))  # of the keyed request
     # shipping address (retail, local delivery)
     address1: Mapped[str | None] = mapped_column(String(255))
@@ -641,6 +644,47 @@ class Slot(Base):
     starts_at: Mapped[datetime]
     capacity: Mapped[int] = mapped_column(Integer)
     booked: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- payments --------------------------------------------------------------------------------
+
+
+class ChargeAttempt(Base):
+    """A card or wallet charge for a change to an order, written down before the gateway is
+    called: whatever happens next (declined, applied, the change refused, the process killed),
+    the attempt says what became of the money, and `Store.recover()` refunds a charge that was
+    made but never used."""
+
+    __tablename__ = "charge_attempts"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)  # the gateway's key
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    payment_method_id: Mapped[str] = mapped_column(String(64))
+    amount_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(16), index=True)  # AttemptStatus
+    gateway_ref: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class AttemptStatus(enum.StrEnum):
+    STARTED = "started"  # about to be charged, or charged and not yet applied
+    APPLIED = "applied"  # charged, and the change it paid for is made
+    DECLINED = "declined"
+    VOIDED = "voided"  # charged, the change did not happen, the charge was refunded
+    ABANDONED = "abandoned"  # never charged; the process died first
+
+
+class StoreMeta(Base):
+    """Facts about the store itself, by key (e.g. that the demo seed completed)."""
+
+    __tablename__ = "store_meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime]
 
 
 # --- payments gateway sandbox ---------------------------------------------------------------

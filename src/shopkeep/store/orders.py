@@ -2,15 +2,14 @@
 
 Each change is allowed only in the states the policy allows (τ²-bench retail's rules): cancel
 and item changes only while 'pending', once; address and payment while still pending. Money
-moves as τ² records it in the payment history; a card charge needed by a change happens before
-the change's transaction and is refunded if the change then fails.
+moves as τ² records it in the payment history; a card charge needed by a change is written down
+and made before the change's transaction, and refunded if the change then does not happen
+(`payments.charge_for_change`).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
-from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,7 +24,7 @@ from shopkeep.store.errors import (
     NotSameProduct,
     OrderNotCancellable,
     OrderNotModifiable,
-    PaymentDeclined,
+    QuoteChanged,
     SamePaymentMethod,
     SameVariant,
     VariantNotFound,
@@ -53,16 +52,15 @@ from shopkeep.store.models import (
 )
 from shopkeep.store.money import Money
 from shopkeep.store.payments import (
+    charge_for_change,
     customer_method,
-    method_ref,
+    lock_methods,
     net_paid_by_method,
     record_difference,
     record_transaction,
     settle_pending_refunds,
 )
 from shopkeep.store.views import AddressInput, OrderSummary, OrderView
-
-T = TypeVar("T")
 
 PENDING_STATES = (OrderStatus.PENDING, OrderStatus.ITEMS_MODIFIED)
 
@@ -123,27 +121,6 @@ def check_gift_card_covers(method: PaymentMethod, amount: int) -> None:
         )
 
 
-def with_external_charge(
-    ctx: StoreContext,
-    method: PaymentMethod,
-    amount: Money,
-    key: str,
-    change: Callable[[str | None], T],
-) -> T:
-    """Charge a card or wallet (not a gift card) before `change` runs in its own transaction; if
-    the change then fails, the charge is refunded, so the customer pays only for what happened."""
-    if method.source == PaymentSource.GIFT_CARD or amount.amount <= 0:
-        return change(None)
-    result = ctx.gateway.charge(key=key, method_ref=method_ref(method), amount=amount)
-    if not result.succeeded:
-        raise PaymentDeclined(method.id, result.decline_reason or "declined")
-    try:
-        return change(result.reference)
-    except BaseException:
-        ctx.gateway.refund(key=f"{key}/void", method_ref=method_ref(method), amount=amount)
-        raise
-
-
 class Orders:
     """What a customer may see and do with their own orders. Every call names the customer; an
     order of someone else is 'not found'."""
@@ -184,8 +161,11 @@ class Orders:
             order = load_order(s, order_id, customer_id, lock=True)
             if order.status != OrderStatus.PENDING:
                 raise OrderNotCancellable(order.id, order.status)
-            refund_everything(s, self._ctx, order, reason="cancelled")
+            if order.slot_start is not None and order.slot_start <= self._ctx.clock():
+                raise OrderNotCancellable(order.id, "being prepared for its slot")
+            # Stock, slot and promotions before gift cards: the order checkout locks them in.
             release_holds(s, order)
+            refund_everything(s, self._ctx, order, reason="cancelled")
             order.cancel_reason = reason
             transition(order, OrderStatus.CANCELLED, self._ctx.clock(), reason)
         return self._settled(customer_id, order_id)
@@ -226,39 +206,47 @@ class Orders:
 
         with self._ctx.db.reading() as s:
             order, method, amount = check(s)
-            key = f"{order.id}/payment-change/{len(order.transactions)}"
             money = Money(amount, order.currency)
 
-        def change(reference: str | None) -> None:
-            with self._ctx.db.transaction() as s:
-                load_order(s, order_id, customer_id, lock=True)
-                order, method, amount = check(s)
-                old = s.get(PaymentMethod, order.transactions[0].payment_method_id)
-                assert old is not None
-                record_transaction(
-                    s,
-                    order,
-                    TransactionKind.PAYMENT,
-                    amount,
-                    method,
-                    clock=self._ctx.clock,
-                    reason="payment method changed",
-                    status=TransactionStatus.SUCCEEDED,
-                    gateway_ref=reference,
-                )
-                record_transaction(
-                    s,
-                    order,
-                    TransactionKind.REFUND,
-                    amount,
-                    old,
-                    clock=self._ctx.clock,
-                    reason="payment method changed",
-                )
-                order.payment_method_id = method.id
-                order.updated_at = self._ctx.clock()
+        def change(s: Session, reference: str | None) -> None:
+            load_order(s, order_id, customer_id, lock=True)
+            order, method, amount = check(s)  # again, under the lock: a twin may have won
+            if amount != money.amount:
+                raise QuoteChanged(money.amount, amount, order.currency)
+            old = s.get(PaymentMethod, order.transactions[0].payment_method_id)
+            assert old is not None
+            lock_methods(s, {method.id, old.id})
+            record_transaction(
+                s,
+                order,
+                TransactionKind.PAYMENT,
+                amount,
+                method,
+                clock=self._ctx.clock,
+                reason="payment method changed",
+                status=TransactionStatus.SUCCEEDED if reference else None,
+                gateway_ref=reference,
+            )
+            record_transaction(
+                s,
+                order,
+                TransactionKind.REFUND,
+                amount,
+                old,
+                clock=self._ctx.clock,
+                reason="payment method changed",
+            )
+            order.payment_method_id = method.id
+            order.updated_at = self._ctx.clock()
 
-        with_external_charge(self._ctx, method, money, key, change)
+        charge_for_change(
+            self._ctx,
+            order_id=order_id,
+            purpose="payment-change",
+            method=method,
+            amount=money,
+            apply=change,
+        )
         return self._settled(customer_id, order_id)
 
     def change_items(
@@ -288,38 +276,45 @@ class Orders:
 
         with self._ctx.db.reading() as s:
             order, _, _, method, diff = check(s)
-            key = f"{order.id}/items-change/{len(order.transactions)}"
             money = Money(diff, order.currency)
 
-        def change(reference: str | None) -> None:
-            with self._ctx.db.transaction() as s:
-                load_order(s, order_id, customer_id, lock=True)
-                order, units, variants, method, diff = check(s)
-                take_stock(s, Counter(v.id for v in variants))
-                return_stock(s, Counter(u.variant_id for u in units if u.variant_id))
-                record_difference(
-                    s,
-                    order,
-                    diff,
-                    method,
-                    clock=self._ctx.clock,
-                    reason="items changed",
-                    gateway_ref=reference,
-                )
-                for unit, variant in zip(units, variants, strict=True):
-                    unit.variant_id = variant.id
-                    unit.options = dict(variant.options)
-                    unit.unit_price_minor = variant.price_minor
-                order.subtotal_minor += diff
-                order.total_minor += diff
-                transition(
-                    order,
-                    OrderStatus.ITEMS_MODIFIED,
-                    self._ctx.clock(),
-                    f"{len(units)} item(s) changed",
-                )
+        def change(s: Session, reference: str | None) -> None:
+            load_order(s, order_id, customer_id, lock=True)
+            order, units, variants, method, diff = check(s)  # again, under the lock
+            if diff != money.amount:
+                raise QuoteChanged(money.amount, diff, order.currency)
+            take_stock(s, Counter(v.id for v in variants))
+            return_stock(s, Counter(u.variant_id for u in units if u.variant_id))
+            record_difference(
+                s,
+                order,
+                diff,
+                method,
+                clock=self._ctx.clock,
+                reason="items changed",
+                gateway_ref=reference,
+            )
+            for unit, variant in zip(units, variants, strict=True):
+                unit.variant_id = variant.id
+                unit.options = dict(variant.options)
+                unit.unit_price_minor = variant.price_minor
+            order.subtotal_minor += diff
+            order.total_minor += diff
+            transition(
+                order,
+                OrderStatus.ITEMS_MODIFIED,
+                self._ctx.clock(),
+                f"{len(units)} item(s) changed",
+            )
 
-        with_external_charge(self._ctx, method, money, key, change)
+        charge_for_change(
+            self._ctx,
+            order_id=order_id,
+            purpose="items-change",
+            method=method,
+            amount=money,
+            apply=change,
+        )
         return self._settled(customer_id, order_id)
 
     def _settled(self, customer_id: str, order_id: str) -> OrderView:

@@ -3,29 +3,46 @@
 Money that lives inside the shop (gift-card balances) moves inside the store's transaction.
 Money that lives outside (cards, PayPal, wallets) moves through a `PaymentGateway`, always by
 idempotency key, so a retry of the same operation never charges or refunds twice. A gateway is
-never called while a store transaction is open: a charge happens between the transaction that
-reserves the order and the one that confirms it; a refund is recorded as pending in the
-transaction that causes it and sent to the gateway after that transaction commits.
+never called while a store transaction is open:
+- a checkout's charge happens between the transaction that reserves the order and the one that
+  confirms it (see checkout.py);
+- a charge for a change to an order (a dearer item, another payment method) is written down as a
+  `ChargeAttempt` under a key of its own before the gateway is called, then applied with the
+  change or refunded (`charge_for_change`);
+- a refund is recorded as pending in the transaction that causes it and sent to the gateway
+  after that transaction commits.
+Whatever a crash interrupts, `Store.recover()` finds it recorded and finishes or undoes it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import timedelta
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shopkeep.store.context import Clock, utcnow
+
+if TYPE_CHECKING:
+    from shopkeep.store.context import StoreContext
 from shopkeep.store.db import Database
 from shopkeep.store.errors import (
     IdempotencyConflict,
     InsufficientGiftCardBalance,
+    PaymentDeclined,
     PaymentMethodNotFound,
+    PaymentMethodUnusable,
 )
 from shopkeep.store.models import (
+    AttemptStatus,
+    ChargeAttempt,
     Order,
     PaymentMethod,
     PaymentSource,
@@ -35,6 +52,9 @@ from shopkeep.store.models import (
     TransactionStatus,
 )
 from shopkeep.store.money import Money
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -151,6 +171,17 @@ def lock_method(session: Session, method: PaymentMethod) -> PaymentMethod:
     return locked
 
 
+def lock_methods(session: Session, method_ids: set[str]) -> None:
+    """Lock several payment methods at once, in id order, so that two changes moving money
+    between the same gift cards in opposite directions never deadlock."""
+    session.execute(
+        select(PaymentMethod.id)
+        .where(PaymentMethod.id.in_(sorted(method_ids)))
+        .order_by(PaymentMethod.id)
+        .with_for_update()
+    ).all()
+
+
 def record_transaction(
     session: Session,
     order: Order,
@@ -168,6 +199,10 @@ def record_transaction(
     confirms them with the gateway."""
     is_gift_card = method.source == PaymentSource.GIFT_CARD
     if is_gift_card:
+        if method.currency != order.currency:
+            raise PaymentMethodUnusable(
+                method.id, f"it holds {method.currency}, the order is in {order.currency}"
+            )
         card = lock_method(session, method)
         balance = card.balance_minor or 0
         if kind == TransactionKind.PAYMENT:
@@ -264,9 +299,13 @@ def settle_pending_refunds(
         }
     settled = 0
     for transaction_id, key, method_id, amount, currency in pending:
-        result = gateway.refund(
-            key=key, method_ref=refs.get(method_id, method_id), amount=Money(amount, currency)
-        )
+        ref = refs.get(method_id, method_id)
+        try:
+            result = gateway.refund(key=key, method_ref=ref, amount=Money(amount, currency))
+        except Exception:
+            # The refund stays pending, recorded; `Store.recover()` sends it again later.
+            log.warning("refund %s could not reach the gateway; left pending", key, exc_info=True)
+            continue
         if result.succeeded:
             with db.transaction() as session:
                 transaction = session.get(PaymentTransaction, transaction_id)
@@ -275,3 +314,112 @@ def settle_pending_refunds(
                     transaction.gateway_ref = result.reference
                     settled += 1
     return settled
+
+
+# --- charges for changes to an order --------------------------------------------------------
+
+
+def charge_for_change(
+    ctx: StoreContext,
+    *,
+    order_id: str,
+    purpose: str,
+    method: PaymentMethod,
+    amount: Money,
+    apply: Callable[[Session, str | None], T],
+) -> T:
+    """Run `apply` in a write transaction, after charging `amount` to `method` when it is a card
+    or wallet. The charge is written down first, under a key of its own, so that: a declined
+    attempt does not block a retry with another method; two identical requests each pay with
+    their own charge and the one whose change is refused (its re-check inside `apply` fails)
+    gets its own charge back; and a charge stranded by a crash is refunded by `Store.recover()`.
+    `apply` receives the gateway's reference, or None when nothing was charged."""
+    if method.source == PaymentSource.GIFT_CARD or amount.amount <= 0:
+        with ctx.db.transaction() as s:
+            return apply(s, None)
+    key = f"{order_id}/{purpose}/{uuid.uuid4().hex[:16]}"
+    now = ctx.clock()
+    with ctx.db.transaction() as s:
+        s.add(
+            ChargeAttempt(
+                key=key,
+                order_id=order_id,
+                purpose=purpose,
+                payment_method_id=method.id,
+                amount_minor=amount.amount,
+                currency=amount.currency,
+                status=AttemptStatus.STARTED,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    result = ctx.gateway.charge(key=key, method_ref=method_ref(method), amount=amount)
+    if not result.succeeded:
+        _mark(ctx, key, AttemptStatus.DECLINED)
+        raise PaymentDeclined(method.id, result.decline_reason or "declined")
+    try:
+        with ctx.db.transaction() as s:
+            value = apply(s, result.reference)
+            attempt = s.get(ChargeAttempt, key)
+            assert attempt is not None
+            attempt.status, attempt.gateway_ref = AttemptStatus.APPLIED, result.reference
+            attempt.updated_at = ctx.clock()
+        return value
+    except BaseException:
+        _void(ctx, key)
+        raise
+
+
+def _mark(ctx: StoreContext, key: str, status: AttemptStatus, reference: str | None = None) -> None:
+    with ctx.db.transaction() as s:
+        attempt = s.get(ChargeAttempt, key)
+        if attempt is not None and attempt.status == AttemptStatus.STARTED:
+            attempt.status = status
+            attempt.gateway_ref = reference or attempt.gateway_ref
+            attempt.updated_at = ctx.clock()
+
+
+def _void(ctx: StoreContext, key: str) -> None:
+    """Give back a charge whose change did not happen. If the gateway cannot be reached the
+    attempt stays 'started' and recovery voids it later."""
+    with ctx.db.reading() as s:
+        attempt = s.get(ChargeAttempt, key)
+        method = s.get(PaymentMethod, attempt.payment_method_id) if attempt else None
+    if attempt is None or attempt.status != AttemptStatus.STARTED:
+        return
+    try:
+        refund = ctx.gateway.refund(
+            key=f"{key}/void",
+            method_ref=method_ref(method) if method else attempt.payment_method_id,
+            amount=Money(attempt.amount_minor, attempt.currency),
+        )
+    except Exception:
+        log.warning("charge %s could not be voided now; recovery will", key, exc_info=True)
+        return
+    if refund.succeeded:
+        _mark(ctx, key, AttemptStatus.VOIDED, refund.reference)
+
+
+def settle_stale_attempts(ctx: StoreContext, *, older_than: timedelta) -> dict[str, int]:
+    """Settle charge attempts a dead process left 'started': refund those the gateway charged,
+    close the others. Young attempts may still be running in another worker and are left."""
+    cutoff = ctx.clock() - older_than
+    with ctx.db.reading() as s:
+        stale = list(
+            s.scalars(
+                select(ChargeAttempt.key).where(
+                    ChargeAttempt.status == AttemptStatus.STARTED,
+                    ChargeAttempt.created_at <= cutoff,
+                )
+            )
+        )
+    counts = {"charges_voided": 0, "attempts_abandoned": 0}
+    for key in stale:
+        charged = ctx.gateway.lookup(key)
+        if charged is not None and charged.succeeded:
+            _void(ctx, key)
+            counts["charges_voided"] += 1
+        else:
+            _mark(ctx, key, AttemptStatus.ABANDONED if charged is None else AttemptStatus.DECLINED)
+            counts["attempts_abandoned"] += 1
+    return counts

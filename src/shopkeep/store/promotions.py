@@ -251,7 +251,9 @@ def price_order(
     With `lock`, the coupon and the chosen campaign are locked for the caller's transaction,
     so what is priced here is what gets spent."""
     now = ctx.clock()
-    currency = lines[0].currency if lines else ctx.policy.currency
+    currency = ctx.policy.currency
+    if any(line.currency != currency for line in lines):
+        raise InvalidRequest(f"Every item of an order must be priced in {currency}.")
     pricing = Pricing(
         lines=lines, currency=currency, subtotal=sum(line.total_minor for line in lines)
     )
@@ -413,10 +415,10 @@ def release(s: Session, order: Order) -> None:
 
 
 class CouponInput(BaseModel):
-    code: str
+    code: str = Field(min_length=1, max_length=64)
     kind: str = Field(pattern="^(percent|amount)$")
     value: int = Field(gt=0)
-    currency: str = "USD"
+    currency: str | None = None  # the store's
     min_spend: int = Field(default=0, ge=0)
     max_discount: int | None = Field(default=None, gt=0)
     per_customer_limit: int = Field(default=1, ge=1)
@@ -435,7 +437,7 @@ class CampaignInput(BaseModel):
     value: int = Field(gt=0)
     max_subsidy: int | None = Field(default=None, gt=0)
     min_spend: int = Field(default=0, ge=0)
-    currency: str = "USD"
+    currency: str | None = None  # the store's
     budget: int = Field(gt=0)
     starts_at: datetime | None = None
     ends_at: datetime | None = None
@@ -487,9 +489,24 @@ class Promotions:
                 if not running_only or _running(c.active, c.starts_at, c.ends_at, now)
             ]
 
+    def _check_terms(self, currency: str | None, *moments: datetime | None) -> str:
+        store_currency = self._ctx.policy.currency
+        if currency not in (None, store_currency):
+            raise InvalidRequest(
+                f"The store sells in {store_currency}, not {currency}.", currency=currency
+            )
+        if any(m is not None and m.tzinfo is None for m in moments):
+            raise InvalidRequest("Validity times need their time zone (e.g. 2026-12-01T00:00:00Z).")
+        if moments[0] is not None and moments[1] is not None and moments[0] >= moments[1]:
+            raise InvalidRequest("The validity window ends before it starts.")
+        return store_currency
+
     def put_coupon(self, data: CouponInput) -> CouponView:
         if data.kind == "percent" and data.value > 100:
             raise InvalidRequest("A percent coupon takes at most 100% off.", value=data.value)
+        data = data.model_copy(
+            update={"currency": self._check_terms(data.currency, data.valid_from, data.valid_until)}
+        )
         with self._ctx.db.transaction() as s:
             code = data.code.strip().upper()
             coupon = s.get(Coupon, code) or Coupon(code=code, redeemed_count=0)
@@ -506,6 +523,9 @@ class Promotions:
     def put_campaign(self, data: CampaignInput) -> CampaignView:
         if data.kind == "percent" and data.value > 100:
             raise InvalidRequest("A percent subsidy is at most 100%.", value=data.value)
+        data = data.model_copy(
+            update={"currency": self._check_terms(data.currency, data.starts_at, data.ends_at)}
+        )
         with self._ctx.db.transaction() as s:
             campaign = s.get(Campaign, data.id) or Campaign(id=data.id, spent_minor=0)
             s.add(campaign)

@@ -15,7 +15,12 @@ from shopkeep.store.db import Database
 from shopkeep.store.fulfilment import Fulfilment
 from shopkeep.store.local import LocalServices
 from shopkeep.store.orders import Orders
-from shopkeep.store.payments import PaymentGateway, SandboxGateway, settle_pending_refunds
+from shopkeep.store.payments import (
+    PaymentGateway,
+    SandboxGateway,
+    settle_pending_refunds,
+    settle_stale_attempts,
+)
 from shopkeep.store.policy import StorePolicy
 from shopkeep.store.promotions import Promotions
 
@@ -59,9 +64,15 @@ class Store:
         return cls(db, policy=policy)
 
     def recover(self, *, older_than: timedelta | None = None) -> dict[str, int]:
-        """Finish money movements a crashed process left half done: orders awaiting payment
-        and refunds not yet sent to the gateway. Safe to run at start-up, any number of times."""
-        counts = settle_stale_orders(self.ctx, older_than=older_than)
+        """Finish money movements a crashed process left half done: orders awaiting payment,
+        charges made for changes that never happened, and refunds not yet sent to the gateway.
+        Safe to run at start-up and at any time, any number of times; what is younger than
+        `older_than` (default: the policy's payment timeout) may still be in flight and is left."""
+        limit = older_than
+        if limit is None:
+            limit = timedelta(seconds=self.ctx.policy.payment_timeout_seconds)
+        counts = settle_stale_orders(self.ctx, older_than=limit)
+        counts.update(settle_stale_attempts(self.ctx, older_than=limit))
         counts["refunds_sent"] = settle_pending_refunds(self.db, self.ctx.gateway)
         return counts
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 08:43:44.067125
+Create Date: 2026-11-21 09:49:54.181843
 """
 
 from collections.abc import Sequence
@@ -132,6 +132,13 @@ def upgrade() -> None:
         sa.UniqueConstraint("reference", name=op.f("uq_sandbox_gateway_records_reference")),
     )
     op.create_table(
+        "store_meta",
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("value", sa.JSON(), nullable=False),
+        sa.Column("updated_at", shopkeep.store.models.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_store_meta")),
+    )
+    op.create_table(
         "addresses",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("customer_id", sa.String(length=64), nullable=False),
@@ -210,7 +217,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_option_groups")),
-        sa.UniqueConstraint("store_id", "code", name=op.f("uq_option_groups_store_id")),
+        sa.UniqueConstraint("store_id", "code", name=op.f("uq_option_groups_store_id_code")),
     )
     with op.batch_alter_table("option_groups", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_option_groups_store_id"), ["store_id"], unique=False)
@@ -261,7 +268,9 @@ def upgrade() -> None:
             name=op.f("fk_orders_local_store_id_local_stores"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_orders")),
-        sa.UniqueConstraint("idempotency_key", name=op.f("uq_orders_idempotency_key")),
+        sa.UniqueConstraint(
+            "customer_id", "idempotency_key", name=op.f("uq_orders_customer_id_idempotency_key")
+        ),
     )
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_orders_customer_id"), ["customer_id"], unique=False)
@@ -361,7 +370,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_slots")),
-        sa.UniqueConstraint("store_id", "starts_at", name=op.f("uq_slots_store_id")),
+        sa.UniqueConstraint("store_id", "starts_at", name=op.f("uq_slots_store_id_starts_at")),
     )
     with op.batch_alter_table("slots", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_slots_store_id"), ["store_id"], unique=False)
@@ -432,10 +441,34 @@ def upgrade() -> None:
             ["variant_id"], ["variants.id"], name=op.f("fk_cart_items_variant_id_variants")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cart_items")),
-        sa.UniqueConstraint("cart_id", "variant_id", name=op.f("uq_cart_items_cart_id")),
+        sa.UniqueConstraint("cart_id", "variant_id", name=op.f("uq_cart_items_cart_id_variant_id")),
     )
     with op.batch_alter_table("cart_items", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_cart_items_cart_id"), ["cart_id"], unique=False)
+
+    op.create_table(
+        "charge_attempts",
+        sa.Column("key", sa.String(length=255), nullable=False),
+        sa.Column("order_id", sa.String(length=64), nullable=False),
+        sa.Column("purpose", sa.String(length=32), nullable=False),
+        sa.Column("payment_method_id", sa.String(length=64), nullable=False),
+        sa.Column("amount_minor", sa.Integer(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("gateway_ref", sa.String(length=128), nullable=True),
+        sa.Column("created_at", shopkeep.store.models.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", shopkeep.store.models.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["order_id"],
+            ["orders.id"],
+            name=op.f("fk_charge_attempts_order_id_orders"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_charge_attempts")),
+    )
+    with op.batch_alter_table("charge_attempts", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_charge_attempts_order_id"), ["order_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_charge_attempts_status"), ["status"], unique=False)
 
     op.create_table(
         "coupon_redemptions",
@@ -467,7 +500,7 @@ def upgrade() -> None:
             "coupon_code",
             "customer_id",
             "use_number",
-            name=op.f("uq_coupon_redemptions_coupon_code"),
+            name=op.f("uq_coupon_redemptions_coupon_code_customer_id_use_number"),
         ),
     )
     with op.batch_alter_table("coupon_redemptions", schema=None) as batch_op:
@@ -516,7 +549,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_option_choices")),
-        sa.UniqueConstraint("group_id", "code", name=op.f("uq_option_choices_group_id")),
+        sa.UniqueConstraint("group_id", "code", name=op.f("uq_option_choices_group_id_code")),
     )
     with op.batch_alter_table("option_choices", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_option_choices_group_id"), ["group_id"], unique=False)
@@ -670,6 +703,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_coupon_redemptions_coupon_code"))
 
     op.drop_table("coupon_redemptions")
+    with op.batch_alter_table("charge_attempts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_charge_attempts_status"))
+        batch_op.drop_index(batch_op.f("ix_charge_attempts_order_id"))
+
+    op.drop_table("charge_attempts")
     with op.batch_alter_table("cart_items", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cart_items_cart_id"))
 
@@ -720,6 +758,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_addresses_customer_id"))
 
     op.drop_table("addresses")
+    op.drop_table("store_meta")
     op.drop_table("sandbox_gateway_records")
     with op.batch_alter_table("products", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_products_position"))
