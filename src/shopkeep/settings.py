@@ -57,7 +57,11 @@ class Settings(BaseSettings):
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         config_file = os.environ.get("SHOPKEEP_CONFIG")
         if config_file:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+            path = Path(config_file)
+            if not path.is_file():
+                # A named file that is missing is a mistake, not "no settings".
+                raise FileNotFoundError(2, "SHOPKEEP_CONFIG names no such file", str(path))
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
         return tuple(sources)
 
     def resolved_database_url(self) -> str:

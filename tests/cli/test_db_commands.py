@@ -52,3 +52,57 @@ def test_that_commands_on_an_uninitialised_database_say_what_to_run(tmp_path: Pa
     assert "shopkeep db init" in shown.stderr and "Traceback" not in shown.stderr
     unknown = shopkeep("db", "seed", "nonsense", url=url)
     assert unknown.returncode == 2 and "Unknown seed" in unknown.stderr
+
+
+def test_that_bad_settings_and_unreachable_databases_get_one_clear_line(tmp_path: Path) -> None:
+    cases = {
+        "notaurl": "is not a database URL shopkeep can use",
+        "mysql://u@h/db": "needs a database driver that is not installed",
+        "postgresql+psycopg://postgres@127.0.0.1:5432/shopkeep_no_db": "Cannot use the database",
+    }
+    for url, expected in cases.items():
+        result = shopkeep("db", "init", url=url)
+        assert result.returncode == 2, (url, result.stderr)
+        assert expected in result.stderr and "Traceback" not in result.stderr
+    missing = tmp_path / "not" / "there.sqlite3"
+    shown = shopkeep("db", "show", url=f"sqlite:///{missing}")
+    assert shown.returncode == 2 and "shopkeep db init" in shown.stderr
+    assert not missing.parent.exists()  # looking creates nothing
+
+
+def test_that_a_bad_config_file_or_setting_is_named(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shop.sqlite3'}"
+    env = {**os.environ, "SHOPKEEP_DATABASE_URL": url}
+    bad = tmp_path / "bad.toml"
+    bad.write_text("x = [\n")
+    runs = {
+        "not valid TOML": {"SHOPKEEP_CONFIG": str(bad)},
+        "names no such file": {"SHOPKEEP_CONFIG": str(tmp_path / "none.toml")},
+        "SHOPKEEP_STORE__SHIPPING_FEE_MINOR": {"SHOPKEEP_STORE__SHIPPING_FEE_MINOR": "-1"},
+    }
+    for expected, extra in runs.items():
+        result = subprocess.run(
+            [*SHOPKEEP, "db", "init"],
+            capture_output=True,
+            text=True,
+            env={**env, **extra},
+            check=False,
+        )
+        assert result.returncode != 0 and expected in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_that_an_interrupted_demo_seed_is_not_taken_for_a_finished_one(tmp_path: Path) -> None:
+    from shopkeep.store import Database
+    from shopkeep.store.demo import _mark_seed
+
+    url = f"sqlite:///{tmp_path / 'shop.sqlite3'}"
+    assert shopkeep("db", "init", url=url).returncode == 0
+    db = Database(url)
+    _mark_seed(db, {"seed": 2026, "status": "started"})  # as a seed killed half way leaves it
+    db.dispose()
+    result = shopkeep("db", "seed", "demo", "--if-empty", url=url)
+    assert result.returncode == 1 and "--reset" in result.stderr
+    reset = shopkeep("db", "seed", "demo", "--reset", "--yes", url=url)
+    assert reset.returncode == 0, reset.stderr
+    assert shopkeep("db", "seed", "demo", "--if-empty", url=url).returncode == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from shopkeep.cli.common import err_console, explain
 from shopkeep.cli.db import app as db_app
 from shopkeep.cli.model import app as model_app
 from shopkeep.cli.tau2 import export_app, import_app
@@ -22,4 +23,12 @@ app.add_typer(model_app, name="model")
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except Exception as error:
+        explained = explain(error)
+        if explained is None:
+            raise
+        message, code = explained
+        err_console.print(message, markup=False, highlight=False)
+        raise SystemExit(code) from None

@@ -1,4 +1,6 @@
-"""What every command shares: settings, the console, opening the store, rendering store errors."""
+"""What every command shares: settings, the console, opening the store, and turning errors a
+user can cause (a bad setting, an unreachable database, a missing file, a store refusal) into one
+clear line instead of a traceback."""
 
 from __future__ import annotations
 
@@ -29,7 +31,8 @@ def open_store(*, require_schema: bool = True) -> Store:
     db = Database(config.resolved_database_url())
     if require_schema and not db.is_initialised():
         err_console.print(
-            f"[red]The database at {db} has no shopkeep schema yet.[/red] Run: shopkeep db init"
+            f"The database at {db} has no shopkeep schema yet. Run: shopkeep db init",
+            markup=False,
         )
         raise typer.Exit(2)
     return Store(db, policy=config.store)
@@ -43,3 +46,42 @@ def store_errors() -> Iterator[None]:
     except StoreError as error:
         err_console.print(f"[red]{error.code}[/red]: {escape(error.message)}")
         raise typer.Exit(1) from None
+
+
+def explain(error: BaseException) -> tuple[str, int] | None:
+    """A one-line explanation and exit code for an error a user's input or environment caused;
+    None for a bug, which should show its traceback."""
+    import tomllib
+
+    from pydantic import ValidationError
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+    if isinstance(error, StoreError):
+        return f"{error.code}: {error.message}", 1
+    if isinstance(error, ValidationError):
+        problems = "; ".join(
+            f"SHOPKEEP_{'__'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            for e in error.errors()
+        )
+        return f"Invalid setting: {problems}", 2
+    if isinstance(error, ArgumentError | NoSuchModuleError):
+        return (
+            f"SHOPKEEP_DATABASE_URL is not a database URL shopkeep can use ({error}). Use "
+            "sqlite:///path/to/shop.sqlite3 or postgresql+psycopg://user@host:5432/dbname",
+            2,
+        )
+    if isinstance(error, ModuleNotFoundError):
+        return (
+            f"SHOPKEEP_DATABASE_URL needs a database driver that is not installed ({error.name}); "
+            "shopkeep supports SQLite and PostgreSQL (postgresql+psycopg://...)",
+            2,
+        )
+    if isinstance(error, OperationalError):
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        return f"Cannot use the database: {reason}", 2
+    if isinstance(error, tomllib.TOMLDecodeError):
+        return f"The SHOPKEEP_CONFIG file is not valid TOML: {error}", 2
+    if isinstance(error, OSError):
+        where = f": {error.filename}" if error.filename else ""
+        return f"{error.strerror or error}{where}", 1
+    return None

@@ -41,6 +41,9 @@ def seed(
     reset: Annotated[
         bool, typer.Option("--reset", help="empty the database first (everything in it is lost)")
     ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="with --reset: don't ask before emptying the database")
+    ] = False,
     if_empty: Annotated[
         bool,
         typer.Option(
@@ -57,14 +60,24 @@ def seed(
     if what != "demo":
         err_console.print(f"[red]Unknown seed {what!r}.[/red] Available: demo")
         raise typer.Exit(2)
-    from shopkeep.store.demo import refuse_unless_empty, seed_demo
+    from shopkeep.store.demo import demo_seed_status, refuse_unless_empty, seed_demo
 
     db = open_database()
     if reset:
+        if not yes and not typer.confirm(f"Delete everything in {db} and seed the demo afresh?"):
+            raise typer.Exit(1)
         db.reset()
     else:
         db.migrate()
     if if_empty and not reset:
+        status = demo_seed_status(db)
+        if status == "started":
+            err_console.print(
+                f"The demo seed of {db} was interrupted and the store holds part of it. Start "
+                "over with: shopkeep db seed demo --reset",
+                markup=False,
+            )
+            raise typer.Exit(1)
         try:
             refuse_unless_empty(db)
         except StoreError:
