@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from shopkeep.llm import (
     ToolCall,
     ToolSpec,
     UsageLedger,
+    UsageRecord,
     open_gateway,
     read_usage_log,
 )
@@ -125,3 +127,99 @@ def test_that_the_configured_usage_log_receives_every_call(tmp_path: Path) -> No
     gateway.complete(ask("1"), conversation_id="c1")
     gateway.complete(ask("2"), conversation_id="c2")
     assert [r.conversation_id for r in read_usage_log(log)] == ["c1", "c2"]
+
+
+def crash(request: ChatRequest) -> str:
+    raise RuntimeError("the model crashed")
+
+
+def test_that_a_call_that_raises_is_recorded_and_the_error_still_raised() -> None:
+    ledger = UsageLedger()
+    gateway = ModelGateway(ScriptedBackend([crash, crash]), sinks=[ledger])
+    with pytest.raises(RuntimeError, match="the model crashed"):
+        gateway.complete(ask("hi"), conversation_id="c1", purpose="reply")
+    with pytest.raises(RuntimeError, match="the model crashed"):
+        list(gateway.stream(ask("hi"), conversation_id="c2"))
+    for failed in ledger.records():
+        assert (failed.finish_reason, failed.backend) == ("error", "scripted")
+        # What is known: the prompt the backend took in; nothing was generated.
+        assert failed.prompt_tokens > 0 and failed.completion_tokens == 0
+        assert failed.tokens_estimated and failed.wall_seconds >= 0
+    assert [r.conversation_id for r in ledger.records()] == ["c1", "c2"]
+    assert ledger.records("c1")[0].purpose == "reply"
+
+
+def test_that_a_refused_call_is_recorded_with_no_tokens() -> None:
+    ledger = UsageLedger()
+    gateway = ModelGateway(ScriptedBackend([]), sinks=[ledger])
+    with pytest.raises(ScriptExhausted):
+        gateway.complete(ask("hi"), conversation_id="c")
+    [refused] = ledger.records()
+    assert refused.finish_reason == "error"
+    assert (refused.prompt_tokens, refused.completion_tokens, refused.cost_pico_usd) == (0, 0, 0)
+
+
+def test_that_an_abandoned_stream_is_recorded_with_what_it_generated() -> None:
+    ledger = UsageLedger()
+    gateway = ModelGateway(
+        ScriptedBackend(["Your order ships tomorrow from Seoul."]),
+        price_entry="gpt-5.2",
+        sinks=[ledger],
+    )
+    stream = gateway.stream(ask("when?"), conversation_id="c", purpose="reply")
+    first = next(stream)
+    assert first == TextDelta("Your ")
+    assert ledger.records() == []
+    stream.close()
+    [abandoned] = ledger.records()
+    assert (abandoned.conversation_id, abandoned.purpose) == ("c", "reply")
+    assert abandoned.finish_reason == "abandoned"
+    assert abandoned.completion_tokens == 2  # "Your " ≈ 5 chars / 4, what had been generated
+    assert abandoned.prompt_tokens > 0 and abandoned.tokens_estimated
+    expected = abandoned.prompt_tokens * 1_750_000 + 2 * 14_000_000
+    assert abandoned.cost_pico_usd == expected
+    stream.close()  # closing again records nothing more
+    assert len(ledger.records()) == 1
+
+
+def test_that_a_stream_closed_before_it_started_records_nothing() -> None:
+    ledger = UsageLedger()
+    backend = ScriptedBackend(["Hello!"])
+    stream = ModelGateway(backend, sinks=[ledger]).stream(ask("hi"), conversation_id="c")
+    stream.close()
+    assert ledger.records() == [] and backend.remaining == 1
+
+
+def test_that_a_stream_read_to_its_end_is_recorded_once_as_finished() -> None:
+    ledger = UsageLedger()
+    stream = ModelGateway(ScriptedBackend(["Hello there!"]), sinks=[ledger]).stream(
+        ask("hi"), conversation_id="c"
+    )
+    events = list(stream)
+    stream.close()
+    assert isinstance(events[-1], Completion)
+    assert [r.finish_reason for r in ledger.records()] == ["stop"]
+
+
+def test_that_a_failing_sink_does_not_hide_the_error_of_the_call() -> None:
+    class BrokenSink:
+        def record(self, usage: UsageRecord) -> None:
+            raise OSError("disk full")
+
+    gateway = ModelGateway(ScriptedBackend([crash]), sinks=[BrokenSink()])
+    with pytest.raises(RuntimeError, match="the model crashed") as raised:
+        gateway.complete(ask("hi"), conversation_id="c")
+    assert "disk full" in "".join(raised.value.__notes__)
+
+
+def test_that_an_error_thrown_into_a_stream_by_its_reader_is_recorded_and_raised() -> None:
+    ledger = UsageLedger()
+    stream = ModelGateway(ScriptedBackend(["one two three"]), sinks=[ledger]).stream(
+        ask("count"), conversation_id="c"
+    )
+    assert isinstance(stream, Generator)
+    next(stream)
+    with pytest.raises(KeyboardInterrupt):
+        stream.throw(KeyboardInterrupt())
+    [failed] = ledger.records()
+    assert failed.finish_reason == "error" and failed.completion_tokens == 1

@@ -79,3 +79,31 @@ def test_that_ask_names_the_missing_setting_of_a_misconfigured_endpoint(
     result = CliRunner().invoke(model_cli.app, ["ask", "hi"])
     assert result.exit_code == 1
     assert "model_config_invalid" in result.output and "SHOPKEEP_LLM__BASE_URL" in result.output
+
+
+def test_that_the_cost_per_conversation_is_labelled_as_the_average(tmp_path: Path) -> None:
+    log = JsonlUsageLog(tmp_path / "usage.jsonl")
+    log.record(record("c1", 1000, 300))
+    log.record(record("c2", 1000, 200))
+    result = CliRunner().invoke(model_cli.app, ["cost", str(log.path), "--price", "deepseek-v3.2"])
+    assert result.exit_code == 0, result.output
+    [header] = [line for line in result.output.splitlines() if "price entry" in line]
+    assert "average per conversation" in header
+    [row] = [line for line in result.output.splitlines() if "deepseek-v3.2" in line]
+    assert "$0.000960" in row and "$0.000480" in row  # all, and all / 2 conversations
+
+
+def test_that_a_log_line_with_a_wrong_type_is_named_by_line_and_field(tmp_path: Path) -> None:
+    path = tmp_path / "usage.jsonl"
+    bad = (
+        record("c2", 1000, 200)
+        .to_json()
+        .replace('"prompt_tokens": 1000', '"prompt_tokens": "1000"')
+    )
+    path.write_text(record("c1", 1000, 300).to_json() + "\n" + bad + "\n")
+    result = CliRunner().invoke(model_cli.app, ["cost", str(path)], terminal_width=200)
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)  # a clean exit, not a raised TypeError
+    assert "Traceback" not in result.output
+    assert "usage_log_invalid" in result.output
+    assert "line 2" in result.output and "'prompt_tokens'" in result.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -71,3 +72,46 @@ def test_that_a_conversation_is_repriced_under_every_entry() -> None:
     assert costs["gpt-5.2"] == (1_750_000 + 175_000 + 14_000_000) * 10**6
     assert costs["gpt-5.2-pro"] == (21_000_000 + 21_000_000 + 168_000_000) * 10**6
     assert costs["local"] == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "wanted"),
+    [
+        ("prompt_tokens", '"12"', 'must be a whole number, 0 or more, not "12"'),
+        ("completion_tokens", "1.5", "must be a whole number"),
+        ("cached_tokens", "-3", "must be a whole number, 0 or more"),
+        ("cost_pico_usd", "true", "must be a whole number"),
+        ("cpu_seconds", '"fast"', "must be a number"),
+        ("conversation_id", "7", "must be a string"),
+        ("started_at", '"yesterday"', "must be an ISO 8601 date and time"),
+        ("tokens_estimated", '"no"', "must be true or false"),
+    ],
+)
+def test_that_a_field_of_the_wrong_type_is_named_with_its_line(
+    tmp_path: Path, field: str, value: str, wanted: str
+) -> None:
+    good = record("c1", 1, 0, 1)
+    line = json.loads(good.to_json())
+    line[field] = json.loads(value)
+    path = tmp_path / "usage.jsonl"
+    path.write_text(good.to_json() + "\n\n" + json.dumps(line) + "\n")
+    with pytest.raises(UsageLogInvalid) as raised:
+        read_usage_log(path)
+    message = str(raised.value)
+    assert "line 3: not a usage record" in message
+    assert f"field {field!r} {wanted}" in message
+
+
+@pytest.mark.parametrize("line", ["[1, 2]", "42", '"a record"', "null"])
+def test_that_a_line_that_is_not_a_json_object_is_refused(tmp_path: Path, line: str) -> None:
+    path = tmp_path / "usage.jsonl"
+    path.write_text(line + "\n")
+    with pytest.raises(UsageLogInvalid, match=r"line 1: not a usage record .*not an object"):
+        read_usage_log(path)
+
+
+def test_that_a_log_that_is_not_text_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "usage.jsonl"
+    path.write_bytes(b"\xff\xfe\x00binary")
+    with pytest.raises(UsageLogInvalid, match="not UTF-8 text"):
+        read_usage_log(path)

@@ -157,7 +157,8 @@ def cost(
         typer.Option("--price", help="price table entries to show (default: all)"),
     ] = None,
 ) -> None:
-    """Price a usage log: each conversation's tokens and cost at every price table entry."""
+    """Price a usage log: each conversation's tokens, and what all of them cost at every price
+    table entry, in total and on average per conversation."""
     config = settings()
     with model_errors():
         records = read_usage_log(log)
@@ -184,7 +185,8 @@ def cost(
         )
     console.print(usage)
     costs = Table(title="what it costs at each price (USD)", title_justify="left")
-    for column in ("price entry", "per 1M in / cached / out", "all", "per conversation"):
+    columns = ("price entry", "per 1M in/cached/out", "all", "average per conversation")
+    for column in columns:
         costs.add_column(column, justify="left" if column == "price entry" else "right")
     for name, p in prices.items():
         total = cost_under(records, p)

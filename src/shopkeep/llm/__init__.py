@@ -4,6 +4,7 @@ from shopkeep.llm.backends import ModelBackend
 from shopkeep.llm.backends.scripted import ScriptedBackend
 from shopkeep.llm.chat import (
     BackendReply,
+    CallProgress,
     ChatRequest,
     Message,
     TextDelta,
@@ -28,6 +29,7 @@ from shopkeep.llm.usage import (
 __all__ = [
     "DEFAULT_PRICES",
     "BackendReply",
+    "CallProgress",
     "ChatRequest",
     "Completion",
     "JsonlUsageLog",

@@ -141,6 +141,27 @@ class BackendReply:
     """True when the backend could not count tokens and estimated them (scripts, some streams)."""
 
 
+@dataclass
+class CallProgress:
+    """What a backend has done so far in one call, kept current while the call runs.
+
+    The gateway hands one to the backend and reads it only when the call ends without a
+    `BackendReply` (the backend raised, or the stream was closed early), so that the partial
+    work is still counted, timed and priced. Counts are tokens the model really processed.
+    """
+
+    prompt_tokens: int = 0
+    cached_tokens: int = 0
+    completion_tokens: int = 0
+    cpu_seconds: float = 0.0
+    queue_seconds: float = 0.0
+    tokens_estimated: bool = False
+
+    @property
+    def tokens(self) -> TokenCounts:
+        return TokenCounts(self.prompt_tokens, self.cached_tokens, self.completion_tokens)
+
+
 @dataclass(frozen=True)
 class TextDelta:
     """A piece of the reply while it streams."""

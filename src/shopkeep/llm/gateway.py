@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from shopkeep.llm.backends import ModelBackend
-from shopkeep.llm.chat import BackendReply, ChatRequest, TextDelta, ToolCall
+from shopkeep.llm.chat import (
+    BackendReply,
+    CallProgress,
+    ChatRequest,
+    TextDelta,
+    TokenCounts,
+    ToolCall,
+)
 from shopkeep.llm.errors import ModelConfigInvalid
 from shopkeep.llm.parsing import parse_json_output, parse_tool_calls
 from shopkeep.llm.pricing import PriceTable, entry_for
@@ -65,43 +72,92 @@ class ModelGateway:
     def stream(
         self, request: ChatRequest, *, conversation_id: str, purpose: str = ""
     ) -> Iterator[StreamEvent]:
-        """Text deltas as they come, then the `Completion`. Consume it to the end or close it:
-        the local model is held for this call until then."""
+        """Text deltas as they come, then the `Completion`. Closing it early (or dropping it)
+        stops the call; the call is recorded then too, with finish reason "abandoned"."""
         return self._call(request, conversation_id, purpose, stream=True)
 
     def _call(
         self, request: ChatRequest, conversation_id: str, purpose: str, *, stream: bool
-    ) -> Iterator[StreamEvent]:
+    ) -> Generator[StreamEvent, None, None]:
         started_at = datetime.now(UTC)
         started = time.perf_counter()
+
+        def usage_of(
+            tokens: TokenCounts,
+            *,
+            model: str,
+            finish_reason: str,
+            cpu_seconds: float,
+            queue_seconds: float,
+            tokens_estimated: bool,
+        ) -> UsageRecord:
+            return UsageRecord(
+                conversation_id=conversation_id,
+                purpose=purpose,
+                backend=self.backend.name,
+                model=model,
+                price_entry=self.price_entry,
+                prompt_tokens=tokens.prompt,
+                cached_tokens=tokens.cached,
+                completion_tokens=tokens.completion,
+                wall_seconds=time.perf_counter() - started,
+                cpu_seconds=cpu_seconds,
+                queue_seconds=queue_seconds,
+                cost_pico_usd=self._price.cost_pico_usd(tokens),
+                finish_reason=finish_reason,
+                started_at=started_at,
+                tokens_estimated=tokens_estimated,
+            )
+
+        def unfinished(finish_reason: str) -> UsageRecord:
+            """What the backend got done of a call that ended without its reply."""
+            return usage_of(
+                progress.tokens,
+                model=self.backend.model,
+                finish_reason=finish_reason,
+                cpu_seconds=progress.cpu_seconds,
+                queue_seconds=progress.queue_seconds,
+                tokens_estimated=progress.tokens_estimated,
+            )
+
+        progress = CallProgress()
         reply: BackendReply | None = None
-        for item in self.backend.generate(request, stream=stream):
-            if isinstance(item, BackendReply):
-                reply = item
-            else:
-                yield TextDelta(item)
+        items = self.backend.generate(request, stream=stream, progress=progress)
+        try:
+            for item in items:
+                if isinstance(item, BackendReply):
+                    reply = item
+                else:
+                    yield TextDelta(item)
+        except GeneratorExit:
+            # The reader closed the stream. The backend stops first, so that the record holds
+            # all the model did for the call.
+            items.close()
+            self._record(unfinished("abandoned"))
+            raise
+        except BaseException as error:
+            try:
+                items.close()  # a no-op when the backend raised; stops it when the reader did
+                self._record(unfinished("error"))
+            except Exception as cleanup_error:
+                error.add_note(f"recording the failed call's usage failed too: {cleanup_error!r}")
+            raise
         if reply is None:
             raise AssertionError("a backend ended without a reply")  # pragma: no cover
-        usage = UsageRecord(
-            conversation_id=conversation_id,
-            purpose=purpose,
-            backend=self.backend.name,
+        usage = usage_of(
+            reply.tokens,
             model=reply.model,
-            price_entry=self.price_entry,
-            prompt_tokens=reply.tokens.prompt,
-            cached_tokens=reply.tokens.cached,
-            completion_tokens=reply.tokens.completion,
-            wall_seconds=time.perf_counter() - started,
+            finish_reason=reply.finish_reason,
             cpu_seconds=reply.cpu_seconds,
             queue_seconds=reply.queue_seconds,
-            cost_pico_usd=self._price.cost_pico_usd(reply.tokens),
-            finish_reason=reply.finish_reason,
-            started_at=started_at,
             tokens_estimated=reply.tokens_estimated,
         )
+        self._record(usage)
+        yield _completion(request, reply, usage)
+
+    def _record(self, usage: UsageRecord) -> None:
         for sink in self.sinks:
             sink.record(usage)
-        yield _completion(request, reply, usage)
 
 
 def _completion(request: ChatRequest, reply: BackendReply, usage: UsageRecord) -> Completion:

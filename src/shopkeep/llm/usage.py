@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
@@ -33,9 +34,16 @@ class UsageRecord:
     completion_tokens: int
     wall_seconds: float
     cpu_seconds: float
+    """CPU time the model spent on the call. Local backend: over the steps that computed it, the
+    CPU time of the thread computing and of the process's native threads (llama.cpp's OpenMP
+    workers); the other Python threads of the process are not counted. Remote backends: 0."""
     queue_seconds: float
+    """How long the call waited for the local model to finish other calls."""
     cost_pico_usd: int
     finish_reason: str
+    """The backend's (stop, length, tool_calls...), or "error" when the call raised and
+    "abandoned" when its stream was closed before the reply: then the tokens are those the
+    backend had processed, the time that until then."""
     started_at: datetime
     tokens_estimated: bool = False
 
@@ -50,12 +58,49 @@ class UsageRecord:
 
     @classmethod
     def from_json(cls, line: str) -> UsageRecord:
-        data: dict[str, Any] = json.loads(line)
+        """The record a line of a usage log holds; ValueError naming the field that is wrong."""
+        data: Any = json.loads(line)
+        if not isinstance(data, dict):
+            kind = {list: "array", str: "string", bool: "boolean", type(None): "null"}
+            raise ValueError(f"a JSON {kind.get(type(data), 'number')}, not an object")
         missing = {f.name for f in fields(cls) if f.name != "tokens_estimated"} - data.keys()
         if missing:
             raise ValueError(f"missing fields: {', '.join(sorted(missing))}")
-        data["started_at"] = datetime.fromisoformat(data["started_at"])
-        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
+        return cls(
+            **{
+                f.name: _field_value(f.name, f.type, data[f.name])
+                for f in fields(cls)
+                if f.name in data
+            }
+        )
+
+
+def _field_value(name: str, kind: object, value: Any) -> Any:
+    """`value` as the record's field `name` of type `kind` (an annotation string) takes it."""
+    if kind == "str":
+        ok, wanted = isinstance(value, str), "a string"
+    elif kind == "bool":
+        ok, wanted = isinstance(value, bool), "true or false"
+    elif kind == "int":
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+        wanted = "a whole number, 0 or more"
+    elif kind == "float":
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        ok = ok and math.isfinite(value) and value >= 0
+        wanted = "a number, 0 or more"
+    elif kind == "datetime":
+        wanted = "an ISO 8601 date and time"
+        try:
+            return datetime.fromisoformat(value)
+        except (TypeError, ValueError):
+            ok = False
+    else:  # pragma: no cover - a field added without a check
+        raise AssertionError(f"no check for the field {name} of type {kind}")
+    if not ok:
+        shown = json.dumps(value, ensure_ascii=False)
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        raise ValueError(f"field {name!r} must be {wanted}, not {shown}")
+    return value
 
 
 class UsageSink(Protocol):
@@ -137,6 +182,10 @@ def read_usage_log(path: Path) -> list[UsageRecord]:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise UsageLogInvalid(f"cannot read the usage log {path}: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise UsageLogInvalid(
+            f"{path} is not a usage log: not UTF-8 text (byte {error.start})"
+        ) from None
     records = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Protocol
 
-from shopkeep.llm.chat import BackendReply, ChatRequest
+from shopkeep.llm.chat import BackendReply, CallProgress, ChatRequest
 
 
 class ModelBackend(Protocol):
@@ -19,6 +19,13 @@ class ModelBackend(Protocol):
         """The model's name as the usage records show it."""
         ...
 
-    def generate(self, request: ChatRequest, *, stream: bool) -> Iterator[str | BackendReply]:
-        """Text pieces while the reply streams (none when `stream` is false), then one reply."""
+    def generate(
+        self, request: ChatRequest, *, stream: bool, progress: CallProgress | None = None
+    ) -> Generator[str | BackendReply, None, None]:
+        """Text pieces while the reply streams (none when `stream` is false), then one reply.
+
+        Keeps `progress` current with what the call has done, for the gateway to record when the
+        call raises or is closed before its reply. Closing the generator early must stop the
+        work and let go of whatever the call held.
+        """
         ...

@@ -7,52 +7,195 @@ import codecs
 import json
 import os
 import random
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from shopkeep.llm.chat import BackendReply, ChatRequest, TokenCounts
+from shopkeep.llm.chat import BackendReply, CallProgress, ChatRequest
 from shopkeep.llm.errors import ModelConfigInvalid, ModelNotInstalled, PromptTooLong
 from shopkeep.llm.models import is_installed, model_spec, models_dir
 from shopkeep.llm.parsing import render_tool_prompt
 from shopkeep.llm.settings import LLMSettings
 
 
-class FifoLock:
-    """A lock granted in arrival order, so a busy model serves conversations first come first
-    served instead of letting one thread win repeatedly."""
+class ModelCall:
+    """One call's hold on the shared model, and what it made that its reader has not taken.
+
+    `step` advances the call by one token (the first time, it also evaluates the prompt);
+    `stop` ends it where it is. Both set `finished` when the call is over, and neither raises
+    (a failure is the call's result, for its reader). They run with the model to themselves,
+    on whichever thread has it then: the call's reader, or the next caller in line helping.
+    """
 
     def __init__(self) -> None:
-        self._condition = threading.Condition()
-        self._next_ticket = 0
-        self._serving = 0
+        self.pieces: deque[str] = deque()
+        self.finished = False
+        self.stop_requested = False
+        self.arrived_at = time.perf_counter()
+        self.queue_seconds = 0.0
 
-    def __enter__(self) -> None:
-        with self._condition:
-            ticket = self._next_ticket
-            self._next_ticket += 1
-            while ticket != self._serving:
-                self._condition.wait()
+    def step(self) -> None:
+        raise NotImplementedError
 
-    def __exit__(self, *exc: object) -> None:
-        with self._condition:
-            self._serving += 1
-            self._condition.notify_all()
+    def stop(self) -> None:
+        raise NotImplementedError
+
+
+class ModelQueue:
+    """Turns at the one loaded model: in arrival order, held only while the model computes.
+
+    The model holds the decoding state of one call at a time (its KV cache, its sampler): the
+    current call, until it finishes. Its reader computes it a token at a time, on its own
+    thread, as it asks for pieces. When its reader is away (a paused stream, a slow client)
+    and another call waits, the first caller in line computes the current call to its end
+    into its buffer (its reader still gets each piece as it is made) and then takes its turn.
+    So a slow reader holds up nobody, and no thread of the model's own is needed: llama.cpp's
+    OpenMP workers belong to the thread that computes, and one more computing thread is one
+    more team of them, which slows every team (libgomp stops spinning when they outnumber the
+    CPUs).
+    """
+
+    def __init__(self) -> None:
+        # Reentrant: a stream collected by the garbage collector lets go of its call from
+        # whatever thread the collector runs on, which may be inside this lock already.
+        self._cond = threading.Condition(threading.RLock())
+        self._computing: threading.Thread | None = None
+        self._current: ModelCall | None = None
+        self._waiting: deque[object] = deque()
+
+    def pieces(self, call: ModelCall) -> Generator[str, None, None]:
+        """The call's turn: waits for it (helping the call before, if its reader is away), then
+        yields the pieces the call makes, as they come, until it finishes. Closing this early
+        stops the call and returns once the model has let go of it."""
+        with self._cond:
+            self._wait_turn(call)
+            self._current = call
+            call.queue_seconds = time.perf_counter() - call.arrived_at
+        try:
+            while True:
+                with self._cond:
+                    while not call.pieces and not call.finished:
+                        if self._computing is None and self._current is call:
+                            self._compute(call.step)
+                        else:
+                            self._cond.wait()
+                    if not call.pieces:
+                        return
+                    piece = call.pieces.popleft()
+                yield piece
+        finally:
+            self._let_go(call)
+
+    def exclusive(self, work: Callable[[], None]) -> None:
+        """Runs `work` in turn, with the model to itself and no unfinished call in it."""
+        with self._cond:
+            self._wait_turn(object())
+            self._compute(work)
+
+    def _wait_turn(self, ticket: object) -> None:
+        """With the lock held: returns once `ticket` is first in line, nothing computes and no
+        call is unfinished. While first, it computes the unfinished call whenever nobody else
+        does: that call's reader is away, and nobody should wait for it to come back."""
+        self._waiting.append(ticket)
+        self._cond.notify_all()
+        try:
+            while True:
+                if self._waiting[0] is ticket and self._computing is None:
+                    current = self._current
+                    if current is None:
+                        self._waiting.popleft()
+                        self._cond.notify_all()
+                        return
+                    self._compute(current.step)
+                else:
+                    self._cond.wait()
+        except BaseException:
+            self._waiting.remove(ticket)
+            self._cond.notify_all()
+            raise
+
+    def _compute(self, work: Callable[[], None]) -> None:
+        """With the lock held and nothing computing: runs `work` without the lock, with the
+        model to itself; then a finished current call lets go of the model."""
+        self._computing = threading.current_thread()
+        self._cond.release()
+        try:
+            work()
+        finally:
+            self._cond.acquire()
+            self._computing = None
+            if self._current is not None and self._current.finished:
+                self._current = None
+            self._cond.notify_all()
+
+    def _let_go(self, call: ModelCall) -> None:
+        with self._cond:
+            call.stop_requested = True
+            while self._current is call:  # unfinished: a finished call is no longer current
+                if self._computing is None:
+                    self._compute(call.stop)
+                elif self._computing is threading.current_thread():
+                    # Closed from inside a step on this thread (a collected generator): the
+                    # step's caller sees stop_requested and ends the call.
+                    return
+                else:
+                    self._cond.wait()
+
+
+def cpu_snapshot() -> dict[int, float]:
+    """CPU seconds so far, by thread id, of the calling thread and of the process's threads
+    that Python did not start: llama.cpp's OpenMP workers (and any other native threads).
+
+    Where Linux's per-thread CPU clocks cannot be read, only the calling thread's.
+    """
+    own = threading.get_native_id()
+    snapshot = {own: time.thread_time()}
+    if not sys.platform.startswith("linux"):
+        return snapshot
+    python = {thread.native_id for thread in threading.enumerate()}
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return snapshot
+    for task in tasks:
+        tid = int(task)
+        if tid in python:
+            continue
+        try:
+            snapshot[tid] = time.clock_gettime(_thread_cpu_clock(tid))
+        except OSError:
+            continue  # the thread ended meanwhile
+    return snapshot
+
+
+def cpu_seconds_between(start: dict[int, float], end: dict[int, float]) -> float:
+    """The CPU seconds the threads of two snapshots used between them; a thread that started
+    in between counts from zero, one that ended in between is lost."""
+    return sum(max(0.0, seconds - start.get(tid, 0.0)) for tid, seconds in end.items())
+
+
+def _thread_cpu_clock(tid: int) -> int:
+    """Linux's clock id for the CPU time of a thread of this process: MAKE_THREAD_CPUCLOCK(tid,
+    CPUCLOCK_SCHED), what pthread_getcpuclockid returns."""
+    return ((~tid) << 3) | 6
 
 
 @dataclass(eq=False)
 class LoadedModel:
-    """A Llama and what belongs with it. Only the holder of `lock` touches `llama`."""
+    """A Llama and what belongs with it. Only the holder of a turn in `queue` touches `llama`,
+    except its tokenizer, which is safe from any thread (the vocabulary is read-only)."""
 
     llama: Any
     path: Path
     formatter: Any
     template_takes_tools: bool
     context_size: int
-    lock: FifoLock = field(default_factory=FifoLock)
+    queue: ModelQueue = field(default_factory=ModelQueue)
     grammars: dict[str, Any] = field(default_factory=dict)
 
 
@@ -119,6 +262,10 @@ class LocalBackend:
     The model holds one KV cache. Each call evaluates only what its prompt does not share with
     what the cache holds, so the turns of one conversation reuse each other; conversations that
     interleave still share the stable system prompt at the front.
+
+    Calls run on the loaded model's own thread, in arrival order, each from its prompt to its
+    last token without waiting for its reader: the text waits in an unbounded queue (at most
+    `max_tokens` pieces), so a slow reader never holds up another conversation.
     """
 
     name = "local"
@@ -169,7 +316,8 @@ class LocalBackend:
 
     @property
     def llama(self) -> Any:
-        """The shared `llama_cpp.Llama`; hold no reference to it across calls of other threads."""
+        """The shared `llama_cpp.Llama`. Only the model thread may use it while calls run (its
+        tokenizer excepted); tests and benchmarks read its counters between calls."""
         return self._model.llama
 
     def render_prompt(self, request: ChatRequest) -> str:
@@ -182,81 +330,39 @@ class LocalBackend:
         return str(self._model.formatter(messages=messages, tools=tools).prompt)
 
     def count_tokens(self, text: str) -> int:
-        with self._model.lock:
-            return len(self._tokenize(text))
+        """Tokens of `text` as this model reads a prompt; never waits for the model."""
+        return len(self._tokenize(text))
 
     def forget_cached_prefix(self) -> None:
         """Drop the KV cache, so the next call evaluates its whole prompt (benchmarks use this)."""
-        with self._model.lock:
-            self._model.llama.reset()
+        self._model.queue.exclusive(self._model.llama.reset)
 
-    def generate(self, request: ChatRequest, *, stream: bool) -> Iterator[str | BackendReply]:
-        prompt = self.render_prompt(request)
-        llama = self._model.llama
-        queued_at = time.perf_counter()
-        with self._model.lock:
-            queue_seconds = time.perf_counter() - queued_at
-            grammar = self._grammar(request)
-            # process_time counts every llama.cpp thread; the lock keeps other calls out of it.
-            cpu_start = time.process_time()
-            tokens = self._tokenize(prompt)
-            if len(tokens) >= self._model.context_size:
-                raise PromptTooLong(
-                    f"the prompt has {len(tokens)} tokens and the context window "
-                    f"{self._model.context_size} (SHOPKEEP_LLM__CONTEXT_SIZE)"
-                )
-            max_tokens = min(request.max_tokens, self._model.context_size - len(tokens))
-            cached = _reusable_prefix(llama, tokens)
-            llama.set_seed(request.seed if request.seed is not None else random.getrandbits(32))
-            decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-            vocab = llama._model.vocab
-            from llama_cpp import llama_vocab_is_eog
-
-            hold_back = max((len(s) for s in request.stop), default=1) - 1
-            text, emitted, generated, finish = "", 0, 0, "length"
-            tokens_out = llama.generate(
-                tokens,
-                temp=request.temperature,
-                top_k=40,
-                top_p=0.95,
-                min_p=0.05,
-                repeat_penalty=1.0,
-                grammar=grammar,
+    def generate(
+        self, request: ChatRequest, *, stream: bool, progress: CallProgress | None = None
+    ) -> Generator[str | BackendReply, None, None]:
+        """Waits for the model's turn, then computes the reply a token at a time as its pieces
+        are read. See `ModelQueue`: the model is held only while it computes, and a reader that
+        stops reading holds up no other call. Closing this generator early stops the call at
+        its next token and returns once the model has let go of it."""
+        progress = progress if progress is not None else CallProgress()
+        tokens = self._tokenize(self.render_prompt(request))
+        if len(tokens) >= self._model.context_size:
+            raise PromptTooLong(
+                f"the prompt has {len(tokens)} tokens and the context window "
+                f"{self._model.context_size} (SHOPKEEP_LLM__CONTEXT_SIZE)"
             )
-            try:
-                for token in tokens_out:
-                    if llama_vocab_is_eog(vocab, token):
-                        finish = "stop"
-                        break
-                    generated += 1
-                    # special=True: a control token the model writes (<|im_start|> when it starts
-                    # inventing the next turn) shows in the text instead of vanishing.
-                    text += decoder.decode(llama._model.detokenize([token], special=True))
-                    if request.stop:
-                        cut = _first_stop(text, request.stop, emitted)
-                        if cut is not None:
-                            text, finish = text[:cut], "stop"
-                            break
-                    if stream:
-                        ready = len(text) - hold_back if request.stop else len(text)
-                        if ready > emitted:
-                            yield text[emitted:ready]
-                            emitted = ready
-                    if generated >= max_tokens:
-                        break
-            finally:
-                tokens_out.close()
-            text += decoder.decode(b"", final=True)
-            if stream and len(text) > emitted:
-                yield text[emitted:]
-            cpu_seconds = time.process_time() - cpu_start
+        seed = request.seed if request.seed is not None else random.getrandbits(32)
+        call = _Decoding(self, request, tokens, seed, stream=stream, progress=progress)
+        yield from self._model.queue.pieces(call)
+        if call.error is not None:
+            raise call.error
         yield BackendReply(
-            text=text,
-            tokens=TokenCounts(prompt=len(tokens), cached=cached, completion=generated),
-            finish_reason=finish,
+            text=call.text,
+            tokens=progress.tokens,
+            finish_reason=call.finish_reason,
             model=self.model,
-            cpu_seconds=cpu_seconds,
-            queue_seconds=queue_seconds,
+            cpu_seconds=progress.cpu_seconds,
+            queue_seconds=progress.queue_seconds,
         )
 
     def _tokenize(self, text: str) -> list[int]:
@@ -286,6 +392,132 @@ class LocalBackend:
                 cache.pop(next(iter(cache)))
             cache[key] = LlamaGrammar.from_string(gbnf, verbose=False)
         return cache[key]
+
+
+class _Decoding(ModelCall):
+    """One local call's decoding, a token per step, with the model to itself at each step.
+
+    `progress` is kept current as it goes; CPU time is that of the thread computing each step
+    and of llama.cpp's worker threads (see `cpu_snapshot`), not the rest of the process.
+    """
+
+    def __init__(
+        self,
+        backend: LocalBackend,
+        request: ChatRequest,
+        tokens: list[int],
+        seed: int,
+        *,
+        stream: bool,
+        progress: CallProgress,
+    ) -> None:
+        super().__init__()
+        self._backend = backend
+        self._llama = backend.llama
+        self._request = request
+        self._tokens = tokens
+        self._seed = seed
+        self._stream = stream
+        self.progress = progress
+        self._max_tokens = min(request.max_tokens, backend._model.context_size - len(tokens))
+        self._hold_back = max((len(s) for s in request.stop), default=1) - 1
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._tokens_out: Generator[int, Any, None] | None = None
+        self._is_end: Callable[[int], bool] = lambda token: False
+        self._emitted = 0
+        self.text = ""
+        self.finish_reason = "length"
+        self.error: Exception | None = None
+
+    def step(self) -> None:
+        if self.finished:
+            return
+        before = cpu_snapshot()
+        try:
+            if self.stop_requested:
+                self._finish("abandoned")
+            elif self._tokens_out is None:
+                self._start()
+                self._next_token()
+            else:
+                self._next_token()
+        except Exception as error:  # the reader's to raise
+            self.error = error
+            self._finish("error")
+        finally:
+            self._count_cpu(before)
+
+    def stop(self) -> None:
+        if self.finished:
+            return
+        before = cpu_snapshot()
+        try:
+            self._finish("abandoned")
+        finally:
+            self._count_cpu(before)
+
+    def _start(self) -> None:
+        self.progress.queue_seconds = self.queue_seconds
+        llama = self._llama
+        grammar = self._backend._grammar(self._request)
+        cached = _reusable_prefix(llama, self._tokens)
+        self.progress.prompt_tokens, self.progress.cached_tokens = len(self._tokens), cached
+        llama.set_seed(self._seed)
+        from llama_cpp import llama_vocab_is_eog
+
+        vocab = llama._model.vocab
+        self._is_end = lambda token: bool(llama_vocab_is_eog(vocab, token))
+        request = self._request
+        self._tokens_out = llama.generate(
+            self._tokens,
+            temp=request.temperature,
+            top_k=40,
+            top_p=0.95,
+            min_p=0.05,
+            repeat_penalty=1.0,
+            grammar=grammar,
+        )
+
+    def _next_token(self) -> None:
+        assert self._tokens_out is not None
+        llama = self._llama
+        token = next(self._tokens_out)  # the first one evaluates the prompt
+        if self._is_end(token):
+            self._finish("stop")
+            return
+        self.progress.completion_tokens += 1
+        # special=True: a control token the model writes (<|im_start|> when it starts inventing
+        # the next turn) shows in the text instead of vanishing.
+        self.text += self._decoder.decode(llama._model.detokenize([token], special=True))
+        request = self._request
+        if request.stop:
+            cut = _first_stop(self.text, request.stop, self._emitted)
+            if cut is not None:
+                self.text = self.text[:cut]
+                self._finish("stop")
+                return
+        if self._stream:
+            ready = len(self.text) - self._hold_back if request.stop else len(self.text)
+            if ready > self._emitted:
+                self.pieces.append(self.text[self._emitted : ready])
+                self._emitted = ready
+        if self.progress.completion_tokens >= self._max_tokens:
+            self._finish("length")
+
+    def _finish(self, reason: str) -> None:
+        try:
+            if self._tokens_out is not None:
+                self._tokens_out.close()
+            self.text += self._decoder.decode(b"", final=True)
+            if self._stream and len(self.text) > self._emitted and reason != "error":
+                self.pieces.append(self.text[self._emitted :])
+                self._emitted = len(self.text)
+        finally:
+            self.finish_reason = reason
+            self.finished = True
+
+    def _count_cpu(self, before: dict[int, float]) -> None:
+        self.progress.cpu_seconds += cpu_seconds_between(before, cpu_snapshot())
 
 
 def _reusable_prefix(llama: Any, tokens: list[int]) -> int:

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from shopkeep.llm.chat import BackendReply, ChatRequest, Message, TokenCounts, ToolCall
+from shopkeep.llm.chat import (
+    BackendReply,
+    CallProgress,
+    ChatRequest,
+    Message,
+    TokenCounts,
+    ToolCall,
+)
 from shopkeep.llm.errors import (
     ModelConfigInvalid,
     ModelEndpointBusy,
@@ -63,7 +70,12 @@ class OpenAICompatibleBackend:
             )
         self._client = client
 
-    def generate(self, request: ChatRequest, *, stream: bool) -> Iterator[str | BackendReply]:
+    def generate(
+        self, request: ChatRequest, *, stream: bool, progress: CallProgress | None = None
+    ) -> Generator[str | BackendReply, None, None]:
+        # A request the endpoint refused or never answered counts no tokens: nothing is known of
+        # it. A stream that breaks off counts the prompt and the pieces it delivered, estimated.
+        progress = progress if progress is not None else CallProgress()
         arguments = self._arguments(request)
         with _endpoint_errors(self._settings):
             if not stream:
@@ -73,7 +85,12 @@ class OpenAICompatibleBackend:
             chunks = self._client.chat.completions.create(
                 **arguments, stream=True, stream_options={"include_usage": True}
             )
-            yield from self._streamed(chunks, arguments)
+            try:
+                yield from self._streamed(chunks, arguments, progress)
+            finally:
+                close = getattr(chunks, "close", None)
+                if close is not None:
+                    close()  # an abandoned stream hangs up, so the server stops generating
 
     def _arguments(self, request: ChatRequest) -> dict[str, Any]:
         settings = self._settings
@@ -144,10 +161,14 @@ class OpenAICompatibleBackend:
             tokens_estimated=estimated,
         )
 
-    def _streamed(self, chunks: Any, arguments: dict[str, Any]) -> Iterator[str | BackendReply]:
+    def _streamed(
+        self, chunks: Any, arguments: dict[str, Any], progress: CallProgress
+    ) -> Iterator[str | BackendReply]:
         text: list[str] = []
         calls: dict[int, dict[str, str]] = {}
         usage, finish, model, pieces = None, "stop", self.model, 0
+        estimate = _estimated(arguments, 0)
+        progress.prompt_tokens, progress.tokens_estimated = estimate.prompt, True
         for chunk in chunks:
             if chunk.usage is not None:
                 usage = chunk.usage
@@ -156,10 +177,12 @@ class OpenAICompatibleBackend:
                 delta = choice.delta
                 if delta.content:
                     pieces += 1
+                    progress.completion_tokens = pieces
                     text.append(delta.content)
                     yield delta.content
                 for call in delta.tool_calls or []:
                     pieces += 1
+                    progress.completion_tokens = pieces
                     entry = calls.setdefault(call.index, {"id": "", "name": "", "arguments": ""})
                     if call.id:
                         entry["id"] = call.id

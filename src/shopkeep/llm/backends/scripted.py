@@ -5,12 +5,14 @@ from __future__ import annotations
 import math
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 
-from shopkeep.llm.chat import BackendReply, ChatRequest, TokenCounts
+from shopkeep.llm.chat import BackendReply, CallProgress, ChatRequest
 from shopkeep.llm.errors import ScriptExhausted
 
 Reply = str | Callable[[ChatRequest], str]
+"""A reply is a string, or a function of the request that returns one (or raises, to play a
+failing model)."""
 
 
 def estimate_tokens(text: str) -> int:
@@ -34,7 +36,9 @@ class ScriptedBackend:
     def remaining(self) -> int:
         return len(self._replies) - self._next
 
-    def generate(self, request: ChatRequest, *, stream: bool) -> Iterator[str | BackendReply]:
+    def generate(
+        self, request: ChatRequest, *, stream: bool, progress: CallProgress | None = None
+    ) -> Generator[str | BackendReply, None, None]:
         with self._lock:
             if self._next >= len(self._replies):
                 raise ScriptExhausted(
@@ -44,15 +48,22 @@ class ScriptedBackend:
             reply = self._replies[self._next]
             self._next += 1
             self.requests.append(request)
+        progress = progress if progress is not None else CallProgress()
+        prompt = "".join(f"{m.role}: {m.content}\n" for m in request.messages)
+        progress.prompt_tokens = estimate_tokens(prompt)
+        progress.tokens_estimated = True
         text = reply(request) if callable(reply) else reply
         if stream:
-            yield from (piece for piece in re.split(r"(?<=\s)", text) if piece)
-        prompt = "".join(f"{m.role}: {m.content}\n" for m in request.messages)
+            sent = ""
+            for piece in re.split(r"(?<=\s)", text):
+                if piece:
+                    sent += piece
+                    progress.completion_tokens = estimate_tokens(sent)
+                    yield piece
+        progress.completion_tokens = estimate_tokens(text)
         yield BackendReply(
             text=text,
-            tokens=TokenCounts(
-                prompt=estimate_tokens(prompt), cached=0, completion=estimate_tokens(text)
-            ),
+            tokens=progress.tokens,
             finish_reason="stop",
             model=self.model,
             tokens_estimated=True,
