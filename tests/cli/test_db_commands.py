@@ -106,3 +106,18 @@ def test_that_an_interrupted_demo_seed_is_not_taken_for_a_finished_one(tmp_path:
     reset = shopkeep("db", "seed", "demo", "--reset", "--yes", url=url)
     assert reset.returncode == 0, reset.stderr
     assert shopkeep("db", "seed", "demo", "--if-empty", url=url).returncode == 0
+
+
+def test_that_init_refuses_a_database_whose_tables_do_not_match_this_version(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    url = f"sqlite:///{path}"
+    assert shopkeep("db", "init", url=url).returncode == 0
+    with sqlite3.connect(path) as conn:  # as a development build of another schema left it
+        conn.execute("DROP TABLE store_meta")
+    result = shopkeep("db", "init", url=url)
+    assert result.returncode == 2
+    assert "add_table store_meta" in result.stderr and "Traceback" not in result.stderr

@@ -32,6 +32,16 @@ def init() -> None:
     """Create the database (or bring its schema up to date). Safe to run again."""
     db = open_database()
     revision = db.migrate()
+    drift = db.schema_drift()
+    if drift:
+        err_console.print(
+            f"The database at {db} is at schema {revision} but its tables differ from what this "
+            f"shopkeep expects ({len(drift)} differences, e.g. {drift[0]}); it was probably made "
+            "by a development build. Use a new database, or start over with: "
+            "shopkeep db seed demo --reset",
+            markup=False,
+        )
+        raise typer.Exit(2)
     console.print(f"Database ready at {db} (schema {revision}).", markup=False)
 
 

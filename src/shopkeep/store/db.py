@@ -123,6 +123,23 @@ class Database:
             connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
         return self.migrate()
 
+    def schema_drift(self) -> list[str]:
+        """How the tables differ from what this version of shopkeep expects (empty when they
+        match): a database made by an unreleased development build shows up here."""
+        from alembic.autogenerate import compare_metadata
+        from alembic.runtime.migration import MigrationContext
+
+        from shopkeep.store.models import Base
+
+        with self.engine.connect() as connection:
+            diffs = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        described = []
+        for diff in diffs:
+            op, *args = diff[0] if isinstance(diff, list) else diff
+            names = [str(getattr(a, "name", a))[:40] for a in args[:3] if a is not None]
+            described.append(" ".join([str(op), *names]))
+        return described
+
     def is_initialised(self) -> bool:
         if self.sqlite_path is not None and not self.sqlite_path.exists():
             return False  # and don't create an empty file by looking
