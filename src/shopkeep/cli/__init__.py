@@ -2,15 +2,38 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
+from typer.core import TyperGroup
 
 from shopkeep.cli.common import err_console, explain
 from shopkeep.cli.db import app as db_app
 from shopkeep.cli.model import app as model_app
 from shopkeep.cli.tau2 import export_app, import_app
 
+
+class ExplainingGroup(TyperGroup):
+    """Turns errors a user's input or environment caused into one clear line and an exit code,
+    for every command however it is invoked (the console script, `python -m`, a test runner)."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer passes its own click Context
+        try:
+            return super().invoke(ctx)
+        except typer.Exit:
+            raise
+        except Exception as error:
+            explained = explain(error)
+            if explained is None:
+                raise
+            message, code = explained
+            err_console.print(message, markup=False, highlight=False)
+            raise typer.Exit(code) from None
+
+
 app = typer.Typer(
     name="shopkeep",
+    cls=ExplainingGroup,
     help="shopkeep, the open-source AI shopkeeper. Every command reads SHOPKEEP_DATABASE_URL "
     "(default: SQLite in the user's data directory).",
     no_args_is_help=True,
@@ -23,12 +46,4 @@ app.add_typer(model_app, name="model")
 
 
 def main() -> None:
-    try:
-        app()
-    except Exception as error:
-        explained = explain(error)
-        if explained is None:
-            raise
-        message, code = explained
-        err_console.print(message, markup=False, highlight=False)
-        raise SystemExit(code) from None
+    app()

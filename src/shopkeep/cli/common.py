@@ -4,12 +4,8 @@ clear line instead of a traceback."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import typer
 from rich.console import Console
-from rich.markup import escape
 
 from shopkeep.settings import Settings
 from shopkeep.store import Database, Store, StoreError
@@ -36,16 +32,6 @@ def open_store(*, require_schema: bool = True) -> Store:
         )
         raise typer.Exit(2)
     return Store(db, policy=config.store)
-
-
-@contextmanager
-def store_errors() -> Iterator[None]:
-    """Show a store refusal as one clear line and exit non-zero, never as a traceback."""
-    try:
-        yield
-    except StoreError as error:
-        err_console.print(f"[red]{error.code}[/red]: {escape(error.message)}")
-        raise typer.Exit(1) from None
 
 
 def explain(error: BaseException) -> tuple[str, int] | None:

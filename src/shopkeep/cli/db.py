@@ -9,7 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 from sqlalchemy import func, select
 
-from shopkeep.cli.common import console, err_console, open_database, open_store, store_errors
+from shopkeep.cli.common import console, err_console, open_database, open_store
 from shopkeep.store import Money, StoreError
 from shopkeep.store.models import (
     Campaign,
@@ -94,12 +94,9 @@ def seed(
             console.print(f"The store at {db} already holds data; left as it is.", markup=False)
             return
     tasks: dict[str, TaskID] = {}
-    with (
-        store_errors(),
-        Progress(
-            TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(), console=console
-        ) as progress,
-    ):
+    with Progress(
+        TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(), console=console
+    ) as progress:
 
         def report(step: str, done: int, total: int) -> None:
             if step not in tasks:
@@ -107,10 +104,8 @@ def seed(
             progress.update(tasks[step], completed=done)
 
         counts = seed_demo(db, seed=seed_value, progress=report)
-    console.print(
-        f"Seeded the demo store into {db}: " + ", ".join(f"{v} {k}" for k, v in counts.items()),
-        markup=False,
-    )
+    held = ", ".join(f"{count} {kind.replace('_', ' ')}" for kind, count in counts.items())
+    console.print(f"Seeded the demo store into {db}: {held}", markup=False)
 
 
 @app.command()
@@ -146,35 +141,32 @@ def show() -> None:
         for status, count in statuses.items():
             by_status.add_row(status, str(count))
         console.print(by_status)
-    with store_errors():
-        categories = store.catalog.categories()
-        if categories:
-            console.print("Categories: " + ", ".join(f"{c} ({n})" for c, n in categories.items()))
-        stores = store.local.stores()
-        if stores:
-            local = Table(title="Local stores")
-            local.add_column("id", no_wrap=True)
-            local.add_column("name (en / zh / ko)")
-            local.add_column("where")
-            local.add_column("slots", no_wrap=True)
-            for st in stores:
-                names = "\n".join(st.name.get(lang, "-") for lang in ("en", "zh", "ko"))
-                where = f"{st.kind}\n{st.area}, {st.city}"
-                local.add_row(
-                    st.id, names, where, f"{st.capacity_per_slot} / {st.slot_minutes} min"
-                )
-            console.print(local)
-        coupons = store.promotions.coupons()
-        if coupons:
-            offers = [
-                f"{c.code} ({c.value}% off)"
-                if c.kind == "percent"
-                else f"{c.code} ({Money(c.value, c.min_spend.currency)} off)"
-                for c in coupons
-            ]
-            console.print("Coupons running: " + ", ".join(offers), markup=False)
-        for campaign in store.promotions.campaigns():
-            name = localized(campaign.name, "en")
-            spent = f"{campaign.spent} of {campaign.budget} spent"
-            console.print(f"Campaign {campaign.id} — {name}: {spent}", markup=False)
+    categories = store.catalog.categories()
+    if categories:
+        console.print("Categories: " + ", ".join(f"{c} ({n})" for c, n in categories.items()))
+    stores = store.local.stores()
+    if stores:
+        local = Table(title="Local stores")
+        local.add_column("id", no_wrap=True)
+        local.add_column("name (en / zh / ko)")
+        local.add_column("where")
+        local.add_column("slots", no_wrap=True)
+        for st in stores:
+            names = "\n".join(st.name.get(lang, "-") for lang in ("en", "zh", "ko"))
+            where = f"{st.kind}\n{st.area}, {st.city}"
+            local.add_row(st.id, names, where, f"{st.capacity_per_slot} / {st.slot_minutes} min")
+        console.print(local)
+    coupons = store.promotions.coupons()
+    if coupons:
+        offers = [
+            f"{c.code} ({c.value}% off)"
+            if c.kind == "percent"
+            else f"{c.code} ({Money(c.value, c.min_spend.currency)} off)"
+            for c in coupons
+        ]
+        console.print("Coupons running: " + ", ".join(offers), markup=False)
+    for campaign in store.promotions.campaigns():
+        name = localized(campaign.name, "en")
+        spent = f"{campaign.spent} of {campaign.budget} spent"
+        console.print(f"Campaign {campaign.id} — {name}: {spent}", markup=False)
     store.close()

@@ -18,7 +18,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from shopkeep.cli.common import console, err_console, open_store, store_errors
+from shopkeep.cli.common import console, err_console, open_store
 from shopkeep.store.tau2 import dumps_tau2, export_tau2, import_tau2
 
 import_app = typer.Typer(no_args_is_help=True)
@@ -62,24 +62,23 @@ def import_tau2_retail(
     record and field at fault."""
     store = open_store()
     tasks: dict[str, TaskID] = {}
-    with store_errors():
-        with Progress(
-            TextColumn("{task.description:<9}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=False,
-        ) as progress:
+    with Progress(
+        TextColumn("{task.description:<9}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
 
-            def report(section: str, done: int, total: int) -> None:
-                if section not in tasks:
-                    tasks[section] = progress.add_task(section, total=total)
-                progress.update(tasks[section], completed=done)
+        def report(section: str, done: int, total: int) -> None:
+            if section not in tasks:
+                tasks[section] = progress.add_task(section, total=total)
+            progress.update(tasks[section], completed=done)
 
-            counts = import_tau2(store.db, path, progress=report)
-        console.print(f"Imported {path} into {store.db}:", markup=False)
-        console.print(_counts_table(counts.as_dict()))
+        counts = import_tau2(store.db, path, progress=report)
+    console.print(f"Imported {path} into {store.db}:", markup=False)
+    console.print(_counts_table(counts.as_dict()))
     store.close()
 
 
@@ -98,8 +97,7 @@ def export_tau2_retail(
     as τ²'s shape has no place for them: local (food) orders, orders still awaiting payment,
     customer profiles, product categories and translations, reviews, coupons and campaigns."""
     store = open_store()
-    with store_errors():
-        document = export_tau2(store.db)
+    document = export_tau2(store.db)
     text = dumps_tau2(document)
     if str(path) == "-":
         sys.stdout.write(text)
