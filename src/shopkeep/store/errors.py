@@ -492,3 +492,105 @@ class ImportFailed(StoreError):
         super().__init__(
             f"{record}: field '{field}' {problem}", record=record, field=field, problem=problem
         )
+
+
+# --- conversations --------------------------------------------------------------------------
+
+
+class ConversationNotFound(NotFound):
+    code = "conversation_not_found"
+
+    def __init__(self, conversation_id: str) -> None:
+        super().__init__(
+            f"There is no conversation {conversation_id}.", conversation_id=conversation_id
+        )
+
+
+class HandoffNotFound(NotFound):
+    code = "handoff_not_found"
+
+    def __init__(self, handoff_id: int) -> None:
+        super().__init__(f"There is no handoff {handoff_id}.", handoff_id=handoff_id)
+
+
+class ConversationExists(StoreError):
+    code = "conversation_exists"
+    http_status = 409
+
+    def __init__(self, conversation_id: str) -> None:
+        super().__init__(
+            f"A conversation {conversation_id} already exists.", conversation_id=conversation_id
+        )
+
+
+class ConversationChanged(StoreError):
+    """Someone else wrote the conversation since it was read (another worker answered a turn,
+    a staff member took it over): read it again and redo the turn. Nothing was written."""
+
+    code = "conversation_changed"
+    http_status = 409
+
+    def __init__(self, conversation_id: str, expected_version: int, version: int) -> None:
+        super().__init__(
+            f"Conversation {conversation_id} is at version {version}, not {expected_version}.",
+            conversation_id=conversation_id,
+            expected_version=expected_version,
+            version=version,
+        )
+
+
+class MessageBlank(InvalidRequest):
+    code = "message_blank"
+
+    def __init__(self, role: str) -> None:
+        super().__init__(f"A {role} message needs some text.", role=role)
+
+
+class MessageTooLong(InvalidRequest):
+    code = "message_too_long"
+
+    def __init__(self, length: int, maximum: int) -> None:
+        super().__init__(
+            f"A message may be at most {maximum} characters long; this one is {length}.",
+            length=length,
+            maximum=maximum,
+        )
+
+
+class ConversationClosed(PolicyRefusal):
+    code = "conversation_closed"
+
+    def __init__(self, conversation_id: str) -> None:
+        super().__init__(
+            f"Conversation {conversation_id} is closed.", conversation_id=conversation_id
+        )
+
+
+class HandoffNotWaiting(PolicyRefusal):
+    """Only a waiting handoff can be taken: someone took it first, or it ended."""
+
+    code = "handoff_not_waiting"
+
+    def __init__(self, handoff_id: int, status: str, staff: str | None) -> None:
+        holder = f" by {staff}" if staff and status == "taken" else ""
+        super().__init__(
+            f"Handoff {handoff_id} is {status}{holder}; only a waiting one can be taken.",
+            handoff_id=handoff_id,
+            status=status,
+            staff=staff,
+        )
+
+
+class ConversationNotHeld(PolicyRefusal):
+    """A staff member acted on a conversation they do not hold."""
+
+    code = "conversation_not_held"
+
+    def __init__(self, conversation_id: str, staff: str, holder: str | None) -> None:
+        super().__init__(
+            f"{staff} does not hold conversation {conversation_id}"
+            + (f"; {holder} does." if holder else "."),
+            conversation_id=conversation_id,
+            staff=staff,
+            holder=holder,
+        )

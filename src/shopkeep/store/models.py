@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -705,3 +706,138 @@ class SandboxGatewayRecord(Base):
     succeeded: Mapped[bool] = mapped_column(Boolean)
     decline_reason: Mapped[str | None] = mapped_column(String(128))
     at: Mapped[datetime]
+
+
+# --- conversations --------------------------------------------------------------------------
+
+
+class ConversationStatus(enum.StrEnum):
+    ACTIVE = "active"  # the assistant answers
+    WAITING_HUMAN = "waiting_human"  # queued for a human; the assistant only takes messages
+    HUMAN = "human"  # a staff member holds it
+    CLOSED = "closed"
+
+
+class HandoffStatus(enum.StrEnum):
+    WAITING = "waiting"
+    TAKEN = "taken"
+    RETURNED = "returned"  # staff gave it back to the assistant
+    CLOSED = "closed"  # ended without being handed back (conversation closed, or withdrawn)
+
+
+OPEN_HANDOFF_STATUSES = (HandoffStatus.WAITING.value, HandoffStatus.TAKEN.value)
+
+
+class Conversation(Base):
+    """One conversation with the assistant: its engine state and the running totals analytics
+    read (so resolution, handoff and conversion rates, revenue, tokens, cost and latency per
+    conversation are plain queries). `version` goes up with every write: a writer names the
+    version it read, so two workers never both apply a turn."""
+
+    __tablename__ = "conversations"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(32))  # web, terminal, eval, mcp, ...
+    language: Mapped[str | None] = mapped_column(String(8))  # the current one
+    status: Mapped[str] = mapped_column(String(16), index=True)  # ConversationStatus
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the engine's; opaque here
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    last_job: Mapped[str | None] = mapped_column(String(32))
+    resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+    handed_off: Mapped[bool] = mapped_column(Boolean, default=False)  # ever
+    turn_count: Mapped[int] = mapped_column(Integer, default=0)
+    message_count: Mapped[int] = mapped_column(Integer, default=0)  # also the last seq
+    order_count: Mapped[int] = mapped_column(Integer, default=0)
+    # orders in `currency` (the shop's); each order, in its own currency, is in conversation_orders
+    revenue_minor: Mapped[int] = mapped_column(Integer, default=0)
+    currency: Mapped[str] = mapped_column(String(3))
+    # sums of the messages' usage
+    model_calls: Mapped[int] = mapped_column(Integer, default=0)
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cached_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cost_pico_usd: Mapped[int] = mapped_column(BigInteger, default=0)  # a cent is 10**10
+    model_seconds: Mapped[float] = mapped_column(default=0.0)
+    wall_seconds: Mapped[float] = mapped_column(default=0.0)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
+class ConversationMessage(Base):
+    """One message, numbered 1, 2, ... in its conversation, with what the turn that wrote it
+    understood, called and did, and what it cost."""
+
+    __tablename__ = "conversation_messages"
+    __table_args__ = (UniqueConstraint("conversation_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    turn: Mapped[int] = mapped_column(Integer)  # the conversation's turn that wrote it
+    role: Mapped[str] = mapped_column(String(16))  # customer | assistant | staff | system
+    author: Mapped[str | None] = mapped_column(String(128))  # the staff member
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(8))
+    job: Mapped[str | None] = mapped_column(String(32))
+    commands: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    tool_calls: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    events: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    staged: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    model_calls: Mapped[int] = mapped_column(Integer, default=0)
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cached_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cost_pico_usd: Mapped[int] = mapped_column(BigInteger, default=0)
+    model_seconds: Mapped[float] = mapped_column(default=0.0)
+    wall_seconds: Mapped[float] = mapped_column(default=0.0)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ConversationOrder(Base):
+    """An order placed in a conversation (conversion and revenue). No foreign key to orders: a
+    conversation's record never stands in the way of the store's own bookkeeping."""
+
+    __tablename__ = "conversation_orders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    order_id: Mapped[str] = mapped_column(String(64), unique=True)
+    job: Mapped[str | None] = mapped_column(String(32))
+    total_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    placed_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Handoff(Base):
+    """A conversation handed to the human queue, with why and a summary for the staff member.
+    At most one is open (waiting or taken) per conversation."""
+
+    __tablename__ = "handoffs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    reason: Mapped[str] = mapped_column(String(32))  # requested, out_of_scope, misunderstood...
+    summary: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), index=True)  # HandoffStatus
+    staff: Mapped[str | None] = mapped_column(String(128))
+    note: Mapped[str | None] = mapped_column(Text)  # the staff member's, on handing back
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    taken_at: Mapped[datetime | None]
+    returned_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+
+# The database, not only the service, keeps a conversation to one open handoff.
+Index(
+    "uq_handoffs_open_conversation_id",
+    Handoff.conversation_id,
+    unique=True,
+    sqlite_where=Handoff.status.in_(OPEN_HANDOFF_STATUSES),
+    postgresql_where=Handoff.status.in_(OPEN_HANDOFF_STATUSES),
+)

@@ -10,6 +10,7 @@ from shopkeep.store.carts import Carts
 from shopkeep.store.catalog import Catalog
 from shopkeep.store.checkout import Checkout, settle_stale_orders
 from shopkeep.store.context import Clock, StoreContext, utcnow
+from shopkeep.store.conversations import ConversationLog
 from shopkeep.store.customers import Customers
 from shopkeep.store.db import Database
 from shopkeep.store.fulfilment import Fulfilment
@@ -55,6 +56,7 @@ class Store:
         self.fulfilment = Fulfilment(self.ctx)
         self.promotions = Promotions(self.ctx)
         self.local = LocalServices(self.ctx)
+        self.conversations = ConversationLog(self.ctx)
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = False, policy: StorePolicy | None = None) -> Store:

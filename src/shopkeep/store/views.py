@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from shopkeep.store.money import Money
 
@@ -369,3 +369,116 @@ class SlotView(View):
     @property
     def free(self) -> int:
         return self.capacity - self.booked
+
+
+# --- conversations --------------------------------------------------------------------------
+
+MessageRole = Literal["customer", "assistant", "staff", "system"]
+
+
+class MessageInput(View):
+    """A message a turn writes, with what the turn understood, called and did, and its model
+    usage. Staff messages are written by `ConversationLog.staff_reply`, not by a turn."""
+
+    role: Literal["customer", "assistant", "system"]
+    text: str
+    language: str | None = None
+    job: str | None = None
+    commands: list[dict[str, Any]] = Field(default_factory=list)
+    """What understanding produced."""
+    tool_calls: list[dict[str, Any]] = Field(default_factory=list)
+    """Each {name, arguments, result}: the result summarised."""
+    events: list[dict[str, Any]] = Field(default_factory=list)
+    """Each with a "kind": staged, committed, refused, handoff, ..."""
+    staged: dict[str, Any] | None = None
+    """The consequential action shown for confirmation."""
+    model_calls: int = Field(default=0, ge=0)
+    prompt_tokens: int = Field(default=0, ge=0)
+    cached_tokens: int = Field(default=0, ge=0)
+    completion_tokens: int = Field(default=0, ge=0)
+    cost_pico_usd: int = Field(default=0, ge=0)
+    model_seconds: float = Field(default=0.0, ge=0)
+    wall_seconds: float = Field(default=0.0, ge=0)
+
+
+class HandoffInput(View):
+    """Why a conversation goes to the human queue, and what the staff member should know."""
+
+    reason: str
+    summary: str = ""
+
+
+class MessageView(View):
+    id: int
+    conversation_id: str
+    seq: int
+    turn: int
+    role: MessageRole
+    author: str | None
+    text: str
+    language: str | None
+    job: str | None
+    commands: list[dict[str, Any]]
+    tool_calls: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    staged: dict[str, Any] | None
+    model_calls: int
+    prompt_tokens: int
+    cached_tokens: int
+    completion_tokens: int
+    cost_pico_usd: int
+    model_seconds: float
+    wall_seconds: float
+    created_at: datetime
+
+
+class HandoffView(View):
+    id: int
+    conversation_id: str
+    customer_id: str | None
+    language: str | None
+    channel: str
+    reason: str
+    summary: str
+    status: str  # waiting | taken | returned | closed
+    staff: str | None
+    note: str | None
+    created_at: datetime
+    taken_at: datetime | None
+    returned_at: datetime | None
+    closed_at: datetime | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in ("waiting", "taken")
+
+
+class ConversationView(View):
+    """A conversation as last written. `version` is what the next write must name."""
+
+    id: str
+    customer_id: str | None
+    channel: str
+    language: str | None
+    status: str  # active | waiting_human | human | closed
+    state: dict[str, Any]
+    version: int
+    last_job: str | None
+    resolved: bool
+    handed_off: bool
+    open_handoff_id: int | None
+    turn_count: int
+    message_count: int
+    order_ids: list[str]
+    revenue: Money
+    """Of the orders in the shop's currency."""
+    model_calls: int
+    prompt_tokens: int
+    cached_tokens: int
+    completion_tokens: int
+    cost_pico_usd: int
+    model_seconds: float
+    wall_seconds: float
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
