@@ -1,0 +1,1 @@
+"""The conversation engine: understanding, flows, guards, confirmation, replies, memory, handoff."""

@@ -1,0 +1,42 @@
+"""The jobs the assistant does for a customer: each an explicit flow, named the same everywhere
+(flows, intents, scenarios, reports)."""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+Job = Literal[
+    "search",  # find and compare products
+    "product_question",  # a question about one product, answered from catalog data only
+    "recommend",  # suggestions for this customer, with the reason
+    "buy",  # cart, checkout and payment
+    "order_status",  # status and tracking
+    "cancel",
+    "change_address",
+    "change_items",
+    "change_payment",
+    "return",
+    "exchange",
+    "food",  # food and drink from local stores, with options and a slot
+    "promotions",  # coupon and campaign questions
+    "handoff",  # to a human
+    "smalltalk",
+    "out_of_scope",
+]
+JOBS: tuple[Job, ...] = get_args(Job)
+
+Language = Literal["en", "zh", "ko"]
+LANGUAGES: tuple[Language, ...] = get_args(Language)
+
+CONSEQUENTIAL_ACTIONS = (
+    "place_order",
+    "place_local_order",
+    "cancel_order",
+    "change_address",
+    "change_items",
+    "change_payment",
+    "request_return",
+    "request_exchange",
+)
+"""What is staged, shown in full, and done only after the customer's explicit yes in a later
+turn."""
