@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import platformdirs
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -25,6 +25,16 @@ def _default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("shopkeep", appauthor=False))
 
 
+class AgentSettings(BaseModel):
+    """`SHOPKEEP_AGENT__*`, or an `[agent]` table in the settings file."""
+
+    free_wording: bool = Field(
+        default=False,
+        description="let the model reword the template replies (for a strong model); a "
+        "rewording that adds or changes any number, id, code or amount is discarded",
+    )
+
+
 class Settings(BaseSettings):
     """Every setting shopkeep reads. `SHOPKEEP_CONFIG` may name a TOML file with the same keys."""
 
@@ -42,6 +52,7 @@ class Settings(BaseSettings):
     config: Path | None = Field(default=None, description="optional TOML settings file")
     store: StorePolicy = Field(default_factory=StorePolicy)
     llm: LLMSettings = Field(default_factory=LLMSettings)
+    agent: AgentSettings = Field(default_factory=AgentSettings)
 
     @classmethod
     def settings_customise_sources(

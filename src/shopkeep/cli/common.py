@@ -7,6 +7,7 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
+from shopkeep.llm import LLMSettings
 from shopkeep.settings import Settings
 from shopkeep.store import Database, Store, StoreError
 
@@ -16,6 +17,21 @@ err_console = Console(stderr=True)
 
 def settings() -> Settings:
     return Settings()
+
+
+def llm_settings_for(model: str | None, base: LLMSettings) -> LLMSettings:
+    """The model settings with `--model NAME` applied: a local model's name (0.5b, 1.5b) runs it
+    in process; "scripted" plays the configured script; any other name is the model an
+    OpenAI-compatible endpoint serves (SHOPKEEP_LLM__BASE_URL must be set)."""
+    from shopkeep.llm.models import MODELS
+
+    if model is None:
+        return base
+    if model.lower() in MODELS:
+        return base.model_copy(update={"backend": "local", "local_model": model.lower()})
+    if model == "scripted":
+        return base.model_copy(update={"backend": "scripted"})
+    return base.model_copy(update={"backend": "openai", "model": model})
 
 
 def open_database() -> Database:

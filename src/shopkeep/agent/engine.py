@@ -1,0 +1,472 @@
+"""The assistant: one customer message in, one reply out. Each turn reads the conversation's
+state from the store, understands the message, runs the job's flow under the guards, and writes
+the turn back before the reply is returned, so any process can take the next turn."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Literal
+
+from shopkeep.agent import phrases
+from shopkeep.agent.extract import extract
+from shopkeep.agent.flows import FLOWS
+from shopkeep.agent.flows.base import Step, Turn
+from shopkeep.agent.intents import guess_jobs
+from shopkeep.agent.jobs import Job
+from shopkeep.agent.language import detect_language
+from shopkeep.agent.result import TurnResult
+from shopkeep.agent.state import Frame, Staged, State
+from shopkeep.agent.tools import ShopTools
+from shopkeep.agent.understand import STRONG, Command, classify
+from shopkeep.agent.wording import reword
+from shopkeep.llm import ModelGateway, UsageRecord
+from shopkeep.store.errors import StoreError
+from shopkeep.store.shop import Store
+from shopkeep.store.views import HandoffInput, MessageInput
+
+Mode = Literal["flows", "tools", "baseline"]
+
+QUESTIONS: frozenset[Job] = frozenset(
+    {"search", "product_question", "promotions", "order_status", "smalltalk", "recommend"}
+)
+"""Jobs that answer and end: asked in the middle of another job, they are a digression, and the
+interrupted job (and any action awaiting a yes) carries on afterwards."""
+
+JOB_NAMES: dict[str, dict[str, str]] = {
+    "buy": {"en": "your purchase", "zh": "购买", "ko": "구매"},
+    "cancel": {"en": "the cancellation", "zh": "取消订单", "ko": "주문 취소"},
+    "change_address": {"en": "the address change", "zh": "修改地址", "ko": "주소 변경"},
+    "change_items": {"en": "the item change", "zh": "修改商品", "ko": "상품 변경"},
+    "change_payment": {"en": "the payment change", "zh": "更换支付方式", "ko": "결제 수단 변경"},
+    "return": {"en": "the return", "zh": "退货", "ko": "반품"},
+    "exchange": {"en": "the exchange", "zh": "换货", "ko": "교환"},
+    "food": {"en": "your food order", "zh": "点餐", "ko": "음식 주문"},
+}
+
+MAX_MISUNDERSTOOD = 3
+MAX_VERIFY_ATTEMPTS = 3
+
+
+class Assistant:
+    """The shop assistant over one store and one model gateway."""
+
+    def __init__(
+        self,
+        store: Store,
+        gateway: ModelGateway,
+        *,
+        mode: Mode = "flows",
+        free_wording: bool = False,
+    ) -> None:
+        self.store = store
+        self.gateway = gateway
+        self.mode = mode
+        self.free_wording = free_wording
+
+    def start(
+        self, *, customer_id: str | None = None, channel: str = "chat", language: str | None = None
+    ) -> str:
+        """A new conversation; `customer_id` for a logged-in customer, None for a guest."""
+        state = State(customer_id=customer_id, logged_in=customer_id is not None)
+        if language in ("en", "zh", "ko"):
+            state.language = language  # type: ignore[assignment]
+        view = self.store.conversations.start(
+            customer_id=customer_id, channel=channel, language=language
+        )
+        self.store.conversations.record_turn(
+            view.id, expected_version=view.version, state=state.model_dump(mode="json")
+        )
+        return view.id
+
+    def reply(self, conversation_id: str, text: str) -> TurnResult:
+        started = time.perf_counter()
+        conversation = self.store.conversations.get(conversation_id)
+        state = State.model_validate(conversation.state) if conversation.state else State()
+        state.turn += 1
+        lang = detect_language(text, state.language)
+        state.language = lang
+        tools = ShopTools(self.store, state)
+        t = Turn(text, extract(text), lang, state, tools)
+        usage: list[UsageRecord] = []
+        commands: list[dict[str, Any]] = []
+        handoff: HandoffInput | None = None
+        job: Job | None = None
+        if conversation.status in ("waiting_human", "human"):
+            # A person holds (or is about to take) the conversation: the assistant stays quiet.
+            if conversation.status == "waiting_human":
+                t.say("waiting_human")
+        else:
+            turn = _TurnRun(self, t, conversation_id, usage, commands)
+            if self.mode == "flows":
+                turn.run()
+            else:
+                from shopkeep.agent.toolmode import run_tool_turn
+
+                run_tool_turn(turn, baseline=self.mode == "baseline")
+            handoff, job = turn.handoff, turn.job
+        reply = "\n\n".join(t.replies)
+        if reply and self.free_wording and self.mode == "flows":
+            reply, completion = reword(self.gateway, reply, lang, conversation_id)
+            usage.append(completion.usage)
+        placed = [e["order_id"] for e in t.events if e["kind"] == "order_placed"]
+        model_seconds = sum(u.wall_seconds for u in usage)
+        wall = time.perf_counter() - started
+        staged = state.staged.model_dump(mode="json") if state.staged else None
+        messages = [
+            MessageInput(
+                role="customer",
+                text=text,
+                language=lang,
+                job=job,
+                commands=commands,
+                events=t.events,
+            )
+        ]
+        if reply:
+            messages.append(
+                MessageInput(
+                    role="assistant",
+                    text=reply,
+                    language=lang,
+                    job=job,
+                    staged=staged,
+                    model_calls=len(usage),
+                    prompt_tokens=sum(u.prompt_tokens for u in usage),
+                    cached_tokens=sum(u.cached_tokens for u in usage),
+                    completion_tokens=sum(u.completion_tokens for u in usage),
+                    cost_pico_usd=sum(u.cost_pico_usd for u in usage),
+                    model_seconds=model_seconds,
+                    wall_seconds=wall,
+                )
+            )
+        self.store.conversations.record_turn(
+            conversation_id,
+            expected_version=conversation.version,
+            state=state.model_dump(mode="json"),
+            messages=messages,
+            customer_id=state.customer_id,
+            language=lang,
+            last_job=job,
+            resolved=True if placed or any(e["kind"] == "committed" for e in t.events) else None,
+            placed_orders=placed,
+            handoff=handoff,
+        )
+        return TurnResult(
+            conversation_id=conversation_id,
+            reply=reply,
+            language=lang,
+            job=job,
+            handed_off=state.handed_off,
+            staged=staged,
+            events=tuple(t.events),
+            usage=tuple(usage),
+            wall_seconds=time.perf_counter() - started,
+        )
+
+
+class _TurnRun:
+    """One turn's decisions, in order: a human asked for, an answer to a staged action, "never
+    mind", a pending identity check, then the job the message asks for."""
+
+    def __init__(
+        self,
+        assistant: Assistant,
+        t: Turn,
+        conversation_id: str,
+        usage: list[UsageRecord],
+        commands: list[dict[str, Any]],
+    ) -> None:
+        self.a = assistant
+        self.t = t
+        self.conversation_id = conversation_id
+        self.usage = usage
+        self.commands = commands
+        self.handoff: HandoffInput | None = None
+        self.job: Job | None = None
+
+    def command(self, command: Command) -> None:
+        self.commands.append(command.as_dict())
+
+    def run(self) -> None:
+        t, s, x = self.t, self.t.state, self.t.x
+        if x.wants_human:
+            self.command(Command("handoff"))
+            self.hand_off("requested")
+            return
+        if s.staged is not None and self.answer_staged(s.staged):
+            return
+        if x.stop_flow and s.stack and not x.order_ids:
+            self.command(Command("stop"))
+            s.stack.clear()
+            s.staged = None
+            t.say("dropped")
+            return
+        frame = s.frame
+        if frame is not None and frame.asked == "identity" and self.verify(frame):
+            return
+        guesses = guess_jobs(t.text, t.lang)
+        strong = guesses[0][0] if guesses and guesses[0][1] >= STRONG else None
+        if frame is not None and (strong is None or strong == frame.job):
+            self.command(Command("continue", frame.job))
+            if self.step(frame) != "unknown":
+                s.misunderstood = 0
+                return
+        if strong is not None:
+            self.command(Command("start", strong))
+            self.start(strong)
+            return
+        if guesses:
+            self.command(Command("start", guesses[0][0]))
+            self.start(guesses[0][0])
+            return
+        if x.affirm or x.deny:
+            t.say("nothing_pending")
+            return
+        job, completion = classify(self.a.gateway, t.text, s, t.lang, self.conversation_id)
+        self.usage.append(completion.usage)
+        if job is not None:
+            self.command(Command("start", job, source="model"))
+            self.start(job)
+            return
+        self.command(Command("none", source="model"))
+        self.misunderstood()
+
+    # --- confirmation -----------------------------------------------------------------------
+
+    def answer_staged(self, staged: Staged) -> bool:
+        """A yes commits, a bare no declines; a question is answered and the action kept; other
+        words go to the staged job's flow as a correction. True when the turn is handled."""
+        t, s, x = self.t, self.t.state, self.t.x
+        if x.affirm and not x.deny and (x.bare_answer or not _new_details(t)):
+            self.command(Command("confirm", staged.job))
+            self.commit(staged)
+            return True
+        if x.deny and x.bare_answer and not x.stop_flow:
+            self.decline(staged)
+            return True
+        guesses = guess_jobs(t.text, t.lang)
+        strong = guesses[0][0] if guesses and guesses[0][1] >= STRONG else None
+        if strong in QUESTIONS and strong != staged.job and not x.stop_flow:
+            # A digression: answer it, keep the action waiting, and ask again.
+            self.command(Command("start", strong))
+            self.run_flow(strong, s.push(strong, request=t.text))
+            if s.staged is staged:
+                t.say("confirm_ask")
+            return True
+        if x.stop_flow:
+            return False
+        frame = next((f for f in reversed(s.stack) if f.job == staged.job), None)
+        if frame is not None and (strong is None or strong == staged.job):
+            s.staged = None
+            self.command(Command("continue", staged.job))
+            self.job = staged.job
+            step = self.run_flow(staged.job, frame)
+            if step != "unknown":
+                return True
+            if x.deny:  # "no, not like that" with nothing the flow could use
+                self.decline(staged)
+                return True
+            s.staged = staged  # nothing in the message for it: keep it and ask again
+            t.say("not_understood")
+            t.say("confirm_ask")
+            return True
+        t.event("dropped", action=staged.action)
+        s.staged = None
+        return False
+
+    def decline(self, staged: Staged) -> None:
+        self.command(Command("decline", staged.job))
+        self.t.state.staged = None
+        _drop_job(self.t.state, staged.job)
+        self.t.event("declined", action=staged.action)
+        self.t.say("declined")
+
+    def commit(self, staged: Staged) -> None:
+        t, s = self.t, self.t.state
+        s.staged = None
+        self.job = staged.job
+        flow = FLOWS[staged.job]
+        try:
+            result = t.tools.commit(staged)
+        except StoreError as error:
+            t.refused(error)
+            hook = getattr(flow, "refused", None)
+            frame = next((f for f in reversed(s.stack) if f.job == staged.job), None)
+            if callable(hook) and frame is not None and hook(t, staged, error, frame) != "done":
+                return
+            _drop_job(s, staged.job)
+            return
+        t.event(
+            "committed",
+            action=staged.action,
+            staged_turn=staged.turn,
+            order_id=result.id,
+        )
+        if staged.action in ("place_order", "place_local_order"):
+            t.event(
+                "order_placed",
+                order_id=result.id,
+                total_minor=result.total.amount,
+                currency=result.total.currency,
+            )
+        flow.done(t, staged, result)
+        _drop_job(s, staged.job)
+        self.resume()
+
+    # --- identity ---------------------------------------------------------------------------
+
+    def verify(self, frame: Frame) -> bool:
+        """Try the message as proof of identity; True when the turn is handled."""
+        t, s, x = self.t, self.t.state, self.t.x
+        customer = None
+        tried = False
+        for email in x.emails:
+            tried = True
+            customer = t.tools.verify_email(email)
+            if customer:
+                break
+        if customer is None and x.zip_codes and x.names:
+            for first, last in x.names:
+                tried = True
+                customer = t.tools.verify_name_zip(first, last, x.zip_codes[0])
+                if customer is None:
+                    customer = t.tools.verify_name_zip(last, first, x.zip_codes[0])
+                if customer:
+                    break
+        if customer is not None:
+            t.event("verified", customer_id=customer.id)
+            t.say("verified", name=customer.first_name)
+            frame.asked = None
+            request = str(frame.slots.get("request", ""))
+            self.job = frame.job
+            self.step(frame, t.reread(request) if request else t)
+            return True
+        if tried:
+            s.verify_attempts += 1
+            if s.verify_attempts >= MAX_VERIFY_ATTEMPTS:
+                self.hand_off("verification_failed")
+                return True
+            t.say("verify_failed")
+            return True
+        return False
+
+    # --- jobs -------------------------------------------------------------------------------
+
+    def start(self, job: Job) -> None:
+        t, s = self.t, self.t.state
+        if job == "handoff":
+            self.hand_off("requested")
+            return
+        current = s.frame
+        if current is not None and current.job == job:
+            self.step(current)
+            return
+        if current is not None and job not in QUESTIONS:
+            # Switching to another task: the one in progress is dropped, with anything staged.
+            s.stack.clear()
+            s.staged = None
+        frame = s.push(job, request=t.text)
+        self.step(frame)
+
+    def step(self, frame: Frame, t: Turn | None = None) -> Step:
+        t = t or self.t
+        s = t.state
+        flow = FLOWS[frame.job]
+        self.job = frame.job
+        if flow.needs_identity and s.customer_id is None:
+            # Proof may come in the very message that asks: "I'm ana@x.com, where is my order?"
+            if frame.asked != "identity":
+                frame.asked = "identity"
+                if self.verify(frame):
+                    return "ask"
+                frame.asked = "identity"
+            t.say("verify_ask")
+            return "ask"
+        step = self.run_flow(frame.job, frame, t)
+        if frame.job == "out_of_scope":
+            s.out_of_scope += 1
+            if s.out_of_scope >= 2:
+                self.hand_off("out_of_scope")
+        return step
+
+    def run_flow(self, job: Job, frame: Frame, t: Turn | None = None) -> Step:
+        t = t or self.t
+        s = t.state
+        try:
+            step = FLOWS[job].run(t, frame)
+        except StoreError as error:
+            t.refused(error)
+            step = "done"
+        if step == "done":
+            s.drop(frame)
+            self.resume()
+        return step
+
+    def resume(self) -> None:
+        """After a digression, offer to go back to the job it interrupted."""
+        s = self.t.state
+        below = s.frame
+        if below is None:
+            return
+        if s.staged is not None and s.staged.job == below.job:
+            return
+        name = JOB_NAMES.get(below.job, {}).get(self.t.lang)
+        if name:
+            self.t.say("resume", job=name)
+
+    # --- failure and handoff ----------------------------------------------------------------
+
+    def misunderstood(self) -> None:
+        s = self.t.state
+        s.misunderstood += 1
+        if s.misunderstood >= MAX_MISUNDERSTOOD:
+            self.hand_off("misunderstood")
+            return
+        self.t.say("not_understood")
+
+    def hand_off(self, reason: str) -> None:
+        t, s = self.t, self.t.state
+        s.handed_off = True
+        s.staged = None
+        self.job = "handoff"
+        t.event("handoff", reason=reason)
+        t.say("handoff_misunderstood" if reason == "misunderstood" else "handoff")
+        self.handoff = HandoffInput(reason=reason, summary=summary(t, self.a.store, reason))
+
+
+def _new_details(t: Turn) -> bool:
+    """The message carries something a yes should not skip over: an id, a code, a choice."""
+    x = t.x
+    staged = t.state.staged
+    other_order = bool(staged) and any(
+        o != (staged.args.get("order_id") if staged else None) for o in x.order_ids
+    )
+    return (
+        bool(other_order or x.coupon_codes or x.quantity or x.ordinal or x.emails or x.times)
+        or len(t.text) > 60
+    )
+
+
+def _drop_job(s: State, job: Job) -> None:
+    for frame in [f for f in s.stack if f.job == job]:
+        s.drop(frame)
+
+
+def summary(t: Turn, store: Store, reason: str) -> str:
+    """What a human colleague needs at a glance: who, in which language, what they wanted."""
+    s = t.state
+    who = "guest (not verified)"
+    if s.customer_id is not None:
+        try:
+            c = store.customers.get(s.customer_id)
+            who = f"{c.first_name} {c.last_name} ({c.id})"
+        except StoreError:
+            who = s.customer_id
+    jobs = ", ".join(f.job for f in s.stack) or "none"
+    return (
+        f"Reason: {reason}. Customer: {who}. Language: {t.lang}. "
+        f"Jobs in progress: {jobs}. Last message: {t.text[:300]}"
+    )
+
+
+__all__ = ["Assistant", "Mode", "phrases"]

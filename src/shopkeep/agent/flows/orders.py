@@ -1,0 +1,123 @@
+"""Order status and tracking, and cancelling a pending order."""
+
+from __future__ import annotations
+
+import re
+
+from shopkeep.agent import phrases, render
+from shopkeep.agent.flows.base import Flow, Step, Turn, pick_order
+from shopkeep.agent.jobs import Language
+from shopkeep.agent.state import Frame, Staged
+from shopkeep.agent.tools import money_arg
+from shopkeep.store.views import OrderView
+
+phrases.register(
+    {
+        "status_none": {
+            "en": "You have no orders yet.",
+            "zh": "您还没有订单。",
+            "ko": "아직 주문 내역이 없어요.",
+        },
+        "status_recent": {
+            "en": "Your recent orders:\n{orders}",
+            "zh": "您最近的订单：\n{orders}",
+            "ko": "최근 주문 내역이에요:\n{orders}",
+        },
+        "cancel_staged": {
+            "en": "I can cancel order {order_id} ({items}). Reason: {reason}. {refund} will be "
+            "refunded to the payment method that paid. Shall I cancel it? (yes / no)",
+            "zh": "我可以为您取消订单 {order_id}（{items}）。原因：{reason}。"
+            "{refund} 将退回原支付方式。"
+            "确认取消吗？（是/否）",
+            "ko": "주문 {order_id}({items})을(를) 취소할 수 있어요. 사유: {reason}. {refund}은(는) "
+            "결제하신 수단으로 환불돼요. 취소할까요? (네/아니요)",
+        },
+        "cancel_done": {
+            "en": "Order {order_id} is cancelled. {refund} is being refunded to the payment "
+            "method that paid.",
+            "zh": "订单 {order_id} 已取消，{refund} 将退回原支付方式。",
+            "ko": "주문 {order_id}이(가) 취소되었어요. {refund}은(는) 결제하신 수단으로 환불돼요.",
+        },
+    }
+)
+
+CANCEL_WHAT: dict[Language, str] = {"en": "cancelled", "zh": "取消", "ko": "취소"}
+PENDING = {"pending"}
+
+MISTAKE = re.compile(
+    r"mistake|accident|wrong(ly)?|by error|错|误|下错|买错|실수|잘못", re.IGNORECASE
+)
+REASONS = {
+    "no longer needed": {"en": "no longer needed", "zh": "不再需要", "ko": "더 이상 필요 없음"},
+    "ordered by mistake": {"en": "ordered by mistake", "zh": "误下单", "ko": "실수로 주문"},
+}
+
+
+class OrderStatusFlow(Flow):
+    job = "order_status"
+
+    def run(self, t: Turn, frame: Frame) -> Step:
+        if t.x.order_ids or frame.asked == "order":
+            order = pick_order(t, frame, set(render.STATUS), {"en": "", "zh": "", "ko": ""})
+            if order is None:
+                return "ask" if frame.asked == "order" else "done"
+            t.add(render.order_block(order, t.lang, t.name_of))
+            return "done"
+        recent = t.tools.orders(limit=5)
+        if not recent:
+            t.say("status_none")
+            return "done"
+        if len(recent) == 1:
+            t.add(render.order_block(t.tools.order(recent[0].id), t.lang, t.name_of))
+            return "done"
+        t.state.shown_orders = [o.id for o in recent]
+        frame.asked = "order"
+        t.say("status_recent", orders=render.order_list(recent, t.lang))
+        return "ask"
+
+
+class CancelFlow(Flow):
+    job = "cancel"
+
+    def run(self, t: Turn, frame: Frame) -> Step:
+        if MISTAKE.search(t.text):
+            frame.slots["reason"] = "ordered by mistake"
+        order = pick_order(t, frame, PENDING, CANCEL_WHAT)
+        if order is None:
+            return "ask" if frame.asked == "order" else "done"
+        if order.status not in PENDING:
+            from shopkeep.store.errors import OrderNotCancellable
+
+            t.refused(OrderNotCancellable(order.id, order.status))
+            return "done"
+        reason = frame.slots.get("reason", "no longer needed")
+        refund = order.total
+        shown = phrases.say(
+            "cancel_staged",
+            t.lang,
+            order_id=order.id,
+            items=render.order_items(order, t.lang, t.name_of),
+            reason=REASONS[reason][t.lang],
+            refund=render.money(refund),
+        )
+        t.tools.stage(
+            "cancel_order",
+            self.job,
+            {"order_id": order.id, "reason": reason, "refund": money_arg(refund)},
+            shown,
+        )
+        t.add(shown)
+        frame.asked = None
+        return "staged"
+
+    def done(self, t: Turn, staged: Staged, result: OrderView) -> None:
+        refunded = sum((tx.amount.amount for tx in result.transactions if tx.kind == "refund"), 0)
+        from shopkeep.store.money import Money
+
+        t.say(
+            "cancel_done",
+            order_id=result.id,
+            refund=render.money(
+                Money(refunded, result.total.currency) if refunded else result.total
+            ),
+        )

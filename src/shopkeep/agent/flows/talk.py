@@ -1,0 +1,130 @@
+"""Small talk, requests outside the shop, and questions about coupons and campaigns."""
+
+from __future__ import annotations
+
+import re
+
+from shopkeep.agent import phrases, render
+from shopkeep.agent.flows.base import Flow, Step, Turn
+from shopkeep.agent.jobs import Language
+from shopkeep.agent.state import Frame
+from shopkeep.store.errors import CouponNotFound
+from shopkeep.store.money import Money
+from shopkeep.store.views import CampaignView, CouponView, localized
+
+phrases.register(
+    {
+        "promotions": {
+            "en": "Coupons you can use now:\n{coupons}\nRunning campaigns:\n{campaigns}",
+            "zh": "目前可用的优惠券：\n{coupons}\n进行中的活动：\n{campaigns}",
+            "ko": "지금 사용할 수 있는 쿠폰:\n{coupons}\n진행 중인 이벤트:\n{campaigns}",
+        },
+        "coupon_one": {
+            "en": "Coupon {line}",
+            "zh": "优惠券 {line}",
+            "ko": "쿠폰 {line}",
+        },
+        "welcome_back": {
+            "en": "Welcome back, {name}! Your latest order {order_id} is {status}.",
+            "zh": "{name}，欢迎回来！您最近的订单 {order_id} {status}。",
+            "ko": "{name}님, 다시 오셨네요! 최근 주문 {order_id}은(는) {status} 상태예요.",
+        },
+        "none_running": {"en": "(none)", "zh": "（暂无）", "ko": "(없음)"},
+        "coupon_unknown": {
+            "en": "There is no coupon {code}.",
+            "zh": "没有优惠券 {code}。",
+            "ko": "{code} 쿠폰은 없어요.",
+        },
+    }
+)
+
+THANKS = re.compile(r"thank|thx|谢谢|多谢|感谢|감사|고마워|고맙", re.IGNORECASE)
+
+
+class SmallTalkFlow(Flow):
+    job = "smalltalk"
+    needs_identity = False
+
+    def run(self, t: Turn, frame: Frame) -> Step:
+        if THANKS.search(t.text):
+            t.say("thanks")
+            return "done"
+        if t.tools.verified and t.state.turn <= 2:
+            # A returning customer: greet them by name with where their latest order stands.
+            customer = t.tools.customer()
+            latest = t.tools.orders(limit=1)
+            if latest:
+                t.say(
+                    "welcome_back",
+                    name=customer.first_name,
+                    order_id=latest[0].id,
+                    status=render.status(latest[0].status, t.lang),
+                )
+        t.say("greeting")
+        return "done"
+
+
+class OutOfScopeFlow(Flow):
+    job = "out_of_scope"
+    needs_identity = False
+
+    def run(self, t: Turn, frame: Frame) -> Step:
+        t.say("out_of_scope")
+        return "done"
+
+
+def coupon_line(c: CouponView, lang: Language) -> str:
+    value = (
+        f"{c.value}%" if c.kind == "percent" else render.money(Money(c.value, c.min_spend.currency))
+    )
+    words = {
+        "en": f"{c.code}: {value} off",
+        "zh": f"{c.code}：优惠 {value}",
+        "ko": f"{c.code}: {value} 할인",
+    }[lang]
+    if c.min_spend.amount:
+        spend = render.money(c.min_spend)
+        words += {
+            "en": f", minimum spend {spend}",
+            "zh": f"，满 {spend} 可用",
+            "ko": f", 최소 주문 {spend}",
+        }[lang]
+    title = localized(c.title, lang)
+    return f"{words} — {title}" if title else words
+
+
+def campaign_line(c: CampaignView, lang: Language) -> str:
+    value = (
+        f"{c.value}%" if c.kind == "percent" else render.money(Money(c.value, c.budget.currency))
+    )
+    name = localized(c.name, lang)
+    left = render.money(c.remaining)
+    return {
+        "en": f"{name}: {value} off, budget left {left}",
+        "zh": f"{name}：立减 {value}，剩余预算 {left}",
+        "ko": f"{name}: {value} 할인, 남은 예산 {left}",
+    }[lang]
+
+
+class PromotionsFlow(Flow):
+    job = "promotions"
+    needs_identity = False
+
+    def run(self, t: Turn, frame: Frame) -> Step:
+        promotions = t.tools.store.promotions
+        if t.x.coupon_codes:
+            for code in t.x.coupon_codes:
+                try:
+                    coupon = promotions.coupon(code)
+                except CouponNotFound:
+                    t.say("coupon_unknown", code=code)
+                    continue
+                t.say("coupon_one", line=coupon_line(coupon, t.lang))
+            return "done"
+        none = phrases.say("none_running", t.lang)
+        coupons = "\n".join(f"- {coupon_line(c, t.lang)}" for c in promotions.coupons()) or none
+        campaigns = (
+            "\n".join(f"- {campaign_line(c, t.lang)}" for c in promotions.campaigns()) or none
+        )
+        t.say("promotions", coupons=coupons, campaigns=campaigns)
+        return "done"

@@ -1,0 +1,146 @@
+"""Reply templates per language. Each flow module registers its own; a reply is a template
+filled with store data, so what the customer reads is grounded in the store, never invented."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from shopkeep.agent.jobs import LANGUAGES, Language
+
+Templates = Mapping[str, Mapping[Language, str]]
+
+_BOOK: dict[str, Mapping[Language, str]] = {}
+
+
+def register(templates: Templates) -> None:
+    """Add a module's templates; every key needs all three languages and a unique name."""
+    for key, by_lang in templates.items():
+        missing = [lang for lang in LANGUAGES if lang not in by_lang]
+        if missing:
+            raise ValueError(f"template {key!r} lacks {', '.join(missing)}")
+        if key in _BOOK and _BOOK[key] != by_lang:
+            raise ValueError(f"template {key!r} is registered twice")
+        _BOOK[key] = by_lang
+
+
+def say(key: str, lang: Language, /, **fields: Any) -> str:
+    return _BOOK[key][lang].format(**fields)
+
+
+def has(key: str) -> bool:
+    return key in _BOOK
+
+
+register(
+    {
+        "greeting": {
+            "en": "Hello! I can help you find products, buy, track, cancel or change orders, "
+            "return or exchange items, order bubble tea or food from nearby stores, and tell "
+            "you about coupons and campaigns. What can I do for you?",
+            "zh": "您好！我可以帮您找商品、下单、查询/取消/修改订单、退货换货、从附近门店点奶茶"
+            "和餐食，也可以介绍优惠券和活动。请问需要什么帮助？",
+            "ko": "안녕하세요! 상품 찾기, 구매, 주문 조회·취소·변경, 반품·교환, "
+            "근처 매장의 버블티와 "
+            "음식 주문, 쿠폰과 이벤트 안내를 도와드려요. 무엇을 도와드릴까요?",
+        },
+        "thanks": {
+            "en": "You're welcome! Anything else I can help with?",
+            "zh": "不客气！还有什么可以帮您的吗？",
+            "ko": "천만에요! 더 도와드릴 일이 있을까요?",
+        },
+        "out_of_scope": {
+            "en": "Sorry, I can't help with that here. I can help with products, orders, "
+            "returns, food orders from nearby stores, coupons and campaigns.",
+            "zh": "抱歉，这个我帮不上忙。"
+            "我可以帮您处理商品、订单、退换货、附近门店点餐、优惠券和活动。",
+            "ko": "죄송하지만 그건 도와드릴 수 없어요. 상품, 주문, 반품·교환, 근처 매장 음식 주문, "
+            "쿠폰과 이벤트는 도와드릴 수 있어요.",
+        },
+        "not_understood": {
+            "en": "Sorry, I didn't understand. Could you say it another way? For example: "
+            '"where is my order #W1234567" or "I want to return an item".',
+            "zh": "抱歉，我没听懂。能换个说法吗？例如：“我的订单#W1234567到哪了”或“我想退货”。",
+            "ko": "죄송해요, 잘 이해하지 못했어요. 다르게 말씀해 주시겠어요? 예: "
+            '"#W1234567 주문 어디까지 왔어요" 또는 "반품하고 싶어요".',
+        },
+        "handoff": {
+            "en": "I've passed our conversation to a human colleague, with a summary so you "
+            "don't have to repeat yourself. Someone will reply here shortly.",
+            "zh": "我已将对话转给人工客服，并附上了摘要，您无需重复说明。"
+            "稍后会有同事在这里回复您。",
+            "ko": "상담 내용을 요약해서 상담원에게 연결해 드렸어요. 다시 설명하지 않으셔도 돼요. "
+            "곧 이곳에서 답변드릴 거예요.",
+        },
+        "handoff_misunderstood": {
+            "en": "I'm sorry I keep missing what you need. I've passed our conversation to a "
+            "human colleague with a summary; someone will reply here shortly.",
+            "zh": "抱歉一直没能理解您的需求。我已将对话连同摘要转给人工客服，"
+            "稍后会有同事在这里回复您。",
+            "ko": "계속 제대로 이해하지 못해 죄송해요. 요약과 함께 상담원에게 연결해 드렸어요. "
+            "곧 이곳에서 답변드릴 거예요.",
+        },
+        "waiting_human": {
+            "en": "A human colleague has your conversation and will reply here shortly.",
+            "zh": "人工客服已接手您的对话，稍后会在这里回复您。",
+            "ko": "상담원이 대화를 이어받았어요. 곧 이곳에서 답변드릴 거예요.",
+        },
+        "verify_ask": {
+            "en": "To look at your account I first need to confirm who you are: please give "
+            "me your email address, or your first name, last name and zip code.",
+            "zh": "查看您的账户前需要先确认身份：请提供您的邮箱，或您的姓名和邮编。",
+            "ko": "계정을 확인하려면 먼저 본인 확인이 필요해요. 이메일 주소, 또는 이름과 성, "
+            "우편번호를 알려 주세요.",
+        },
+        "verify_failed": {
+            "en": "I couldn't find an account with those details. Please check your email, "
+            "or your first name, last name and zip code.",
+            "zh": "没有找到与这些信息匹配的账户。请核对您的邮箱，或姓名和邮编。",
+            "ko": "입력하신 정보와 일치하는 계정을 찾지 못했어요. 이메일 또는 이름, 성, "
+            "우편번호를 다시 확인해 주세요.",
+        },
+        "verified": {
+            "en": "Thank you, {name}, you're verified.",
+            "zh": "谢谢，{name}，身份已确认。",
+            "ko": "감사합니다, {name}님. 본인 확인이 되었어요.",
+        },
+        "confirm_ask": {
+            "en": "Shall I go ahead? Please answer yes or no.",
+            "zh": "确认执行吗？请回复“是”或“否”。",
+            "ko": "진행할까요? 네 또는 아니요로 답해 주세요.",
+        },
+        "declined": {
+            "en": "Okay, I haven't done anything. Is there anything else?",
+            "zh": "好的，我没有做任何操作。还有别的需要吗？",
+            "ko": "알겠어요, 아무것도 진행하지 않았어요. 다른 도움이 필요하신가요?",
+        },
+        "dropped": {
+            "en": "Okay, I've stopped that; nothing was changed.",
+            "zh": "好的，已经停止，没有做任何更改。",
+            "ko": "알겠어요, 중단했어요. 아무것도 변경되지 않았어요.",
+        },
+        "nothing_pending": {
+            "en": "There's nothing waiting for your confirmation right now. What would you "
+            "like to do?",
+            "zh": "目前没有需要您确认的操作。请问您想做什么？",
+            "ko": "지금 확인을 기다리는 작업은 없어요. 무엇을 도와드릴까요?",
+        },
+        "refused": {
+            "en": "The store couldn't do that: {reason}",
+            "zh": "无法完成此操作：{reason}",
+            "ko": "처리할 수 없어요: {reason}",
+        },
+        "resume": {
+            "en": "Shall we go back to {job}?",
+            "zh": "要继续刚才的{job}吗？",
+            "ko": "아까 하던 {job}을(를) 계속할까요?",
+        },
+        "error": {
+            "en": "Sorry, something went wrong on our side; nothing was changed. Please try "
+            "again in a moment.",
+            "zh": "抱歉，系统出了点问题，没有做任何更改。请稍后再试。",
+            "ko": "죄송해요, 시스템에 문제가 생겼어요. 아무것도 변경되지 않았어요. 잠시 후 다시 "
+            "시도해 주세요.",
+        },
+    }
+)
