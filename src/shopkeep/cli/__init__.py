@@ -7,8 +7,10 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
+from shopkeep.cli.chat import chat
 from shopkeep.cli.common import err_console, explain
 from shopkeep.cli.db import app as db_app
+from shopkeep.cli.eval import eval_command
 from shopkeep.cli.model import app as model_app
 from shopkeep.cli.tau2 import export_app, import_app
 
@@ -43,6 +45,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 app.add_typer(model_app, name="model")
+app.command()(chat)
+app.command("eval")(eval_command)
 
 
 def main() -> None:
