@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import platformdirs
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -50,6 +51,11 @@ class Settings(BaseSettings):
         "PostgreSQL: postgresql+psycopg://user@host:5432/dbname",
     )
     config: Path | None = Field(default=None, description="optional TOML settings file")
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="signs access tokens and webhooks; default: a random key kept in "
+        "<data_dir>/secret_key (created on first use, readable by its owner only)",
+    )
     store: StorePolicy = Field(default_factory=StorePolicy)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     agent: AgentSettings = Field(default_factory=AgentSettings)
@@ -74,6 +80,25 @@ class Settings(BaseSettings):
                 raise FileNotFoundError(2, "SHOPKEEP_CONFIG names no such file", str(path))
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
         return tuple(sources)
+
+    def resolved_secret_key(self) -> bytes:
+        """The configured key, else the one kept in the data directory (made on first use)."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().encode()
+        import secrets
+
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # O_EXCL: two processes starting at once must not each write a different key.
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                pass
+            else:
+                with os.fdopen(fd, "w") as out:
+                    out.write(secrets.token_hex(32))
+        return path.read_text().strip().encode()
 
     def resolved_database_url(self) -> str:
         if self.database_url:
