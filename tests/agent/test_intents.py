@@ -137,6 +137,18 @@ def best_job(text: str) -> Job | None:
         ("帮我查一下淘宝的订单", "out_of_scope"),
         ("날씨 어때요?", "out_of_scope"),
         ("쿠팡 주문 취소해 주세요", "out_of_scope"),
+        # what changes in an existing order: the address, the payment, or an item
+        ("please ship #W1234567 to my other address", "change_address"),
+        ("订单#W1234567改寄到我的另一个地址", "change_address"),
+        ("我想改一下订单的收货地址", "change_address"),
+        ("pay with my PayPal instead for #W1234567", "change_payment"),
+        ("I want to pay my order with PayPal instead", "change_payment"),
+        ("#W1234567改用尾号7103的卡付款", "change_payment"),
+        ("付款方式换成支付宝", "change_payment"),
+        ("change the lip tint in my order to brick red", "change_items"),
+        ("please change the items in order #W1234567", "change_items"),
+        ("把#W1234567里的杯子换成蓝色", "change_items"),
+        ("I want to buy the headphones with coupon WELCOME10", "buy"),
         # nothing to go on
         ("yes", None),
         ("10001", None),

@@ -206,7 +206,7 @@ class _TurnRun:
             return
         guesses = guess_jobs(t.text, t.lang)
         strong = guesses[0][0] if guesses and guesses[0][1] >= STRONG else None
-        if frame is not None and (strong is None or strong == frame.job):
+        if frame is not None and _flow_first(frame.job, strong, t):
             self.command(Command("continue", frame.job))
             if self.step(frame) != "unknown":
                 s.misunderstood = 0
@@ -256,7 +256,7 @@ class _TurnRun:
         if x.stop_flow:
             return False
         frame = next((f for f in reversed(s.stack) if f.job == staged.job), None)
-        if frame is not None and (strong is None or strong == staged.job):
+        if frame is not None and _flow_first(staged.job, strong, t):
             s.staged = None
             self.command(Command("continue", staged.job))
             self.job = staged.job
@@ -445,6 +445,20 @@ def _new_details(t: Turn) -> bool:
         bool(other_order or x.coupon_codes or x.quantity or x.ordinal or x.emails or x.times)
         or len(t.text) > 60
     )
+
+
+CORRECTIONS: frozenset[Job] = frozenset(
+    {"change_payment", "change_items", "change_address", "promotions"}
+)
+"""Words that, said while buying ("pay with PayPal instead", "the blue one instead", "apply
+WELCOME10"), correct the purchase rather than start another job."""
+
+
+def _flow_first(current: Job, strong: Job | None, t: Turn) -> bool:
+    """Whether the job in progress reads the message before any job the keywords suggest."""
+    if strong is None or strong == current:
+        return True
+    return current in ("buy", "food") and strong in CORRECTIONS and not t.x.order_ids
 
 
 def _drop_job(s: State, job: Job) -> None:

@@ -121,6 +121,11 @@ _EN: list[_Rule] = [
             r"\b(?:ship|send|deliver)\s+(?:it\s+|them\s+)?to\s+(?:a\s+|my\s+)?"
             r"(?:different|another|new|other)\s+address",
         ),
+        (
+            0.9,
+            r"\b(?:ship|send|deliver)\b.{0,40}?\bto\s+(?:a\s+|my\s+|the\s+)?"
+            r"(?:different|another|new|other|office|work|home)\s+address",
+        ),
         (0.6, r"\bnew\s+address\b|\bi\s+moved\b"),
     ),
     *_rules(
@@ -136,6 +141,16 @@ _EN: list[_Rule] = [
             r"(?:card|payment)|\bswitch\s+(?:it\s+)?to\s+(?:paypal|(?:my\s+)?gift\s+card|"
             r"(?:my\s+)?credit\s+card)",
         ),
+        (
+            0.85,
+            r"\b(?:pay|charge)\s+(?:it\s+|them\s+)?(?:with|by|using|to)\s+(?:my\s+)?"
+            r"(?:paypal|gift\s*card|visa|mastercard|amex|discover|kakao\s*pay|credit\s+card)"
+            r".{0,20}\binstead\b",
+        ),
+        (
+            0.9,
+            r"\bpay\s+(?:for\s+)?(?:my|the|this)\s+order\s+(?:with|by|using)\b",
+        ),
         (0.4, r"\bpay\s+(?:with|by|using)\b"),
     ),
     *_rules(
@@ -147,6 +162,12 @@ _EN: list[_Rule] = [
             r"\s+(?:\w+\s+)?(?:order|item|purchase)",
         ),
         (0.85, r"\b(?:modify|change|edit|update)\s+(?:my|the|this)\s+(?:\w+\s+)?order\b"),
+        (
+            0.85,
+            r"\b(?:change|switch|swap|modify|make)\s+(?:the\s+|my\s+)?[\w\s-]{1,30}?\s+in\s+"
+            r"(?:my\s+|the\s+|this\s+)?order\b|\b(?:change|modify|edit)\s+(?:the\s+)?items?\s+"
+            r"(?:in|of|on)\b",
+        ),
         (0.6, r"\b(?:change|switch)\s+(?:the\s+)?(?:size|colou?r)\b"),
         (0.5, r"\binstead\b|\brather\s+than\b"),
     ),
@@ -303,10 +324,10 @@ _ZH: list[_Rule] = [
         "change_address",
         (
             0.95,
-            r"(?:改|修改|更改|更换|换|变更)(?:一下)?(?:收货|配送|送货|寄送)?地址|"
+            r"(?:改|修改|更改|更换|换|变更)(?:一下)?(?:订单的?)?(?:收货|配送|送货|寄送)?地址|"
             r"地址(?:写错|错了|不对|有误|要改|改一下|改成)",
         ),
-        (0.9, r"(?:寄|送)到(?:另一个|别的|新的?)地址"),
+        (0.9, r"(?:寄|送)到(?:另一个|别的|新的?)地址|改寄|改送|寄到(?:我的)?(?:公司|家)"),
         (0.4, r"地址"),
     ),
     *_rules(
@@ -316,12 +337,17 @@ _ZH: list[_Rule] = [
             r"(?:改|修改|更改|更换|换|变更)(?:一下)?(?:支付|付款)(?:方式|方法)?|换(?:张|一张)卡",
         ),
         (0.8, r"(?:改用|换成|改成)(?:支付宝|微信|信用卡|礼品卡|paypal|银联)"),
+        (
+            0.9,
+            r"(?:付款|支付)(?:方式|方法).{0,6}(?:换|改)|(?:改用|换用|换成).{0,10}(?:卡|付款|支付)",
+        ),
     ),
     *_rules(
         "change_items",
         (0.9, r"修改订单|改订单|改一下订单|订单.{0,12}(?:改|修改)"),
         (0.85, r"(?:改|修改)(?:一下)?(?:尺码|颜色|款式|数量|型号)"),
         (0.7, r"(?:改成|改为)[\u4e00-\u9fff\w]{0,4}(?:色|码|号|款)"),
+        (0.8, r"(?:订单|[#]W\d{7}).{0,12}(?:里|中)的.{0,12}(?:换成|改成|改为)"),
     ),
     *_rules(
         "buy",
@@ -542,9 +568,18 @@ def guess_jobs(text: str, lang: Language) -> list[tuple[Job, float]]:
         scores["handoff"] = max(scores.get("handoff", 0.0), 0.95)
     if facts.coupon_codes:
         scores["promotions"] = max(scores.get("promotions", 0.0), 0.6)
+        if "buy" in scores:
+            # "buy it with WELCOME10": the code is how they pay, the job is buying.
+            scores["promotions"] = min(scores["promotions"], scores["buy"] - 0.05)
     if "change_items" in scores and _ORDER_CONTEXT.search(text):
         # "the blue one instead, for order #W…": change words alone only hint at it.
         scores["change_items"] = min(1.0, scores["change_items"] + 0.2)
+    changes = [scores.get(job, 0.0) for job in ("change_address", "change_payment")]
+    if "change_items" in scores and max(changes) >= 0.8:
+        # "改寄到…" / "pay with … instead" for an order: the address or payment is what changes.
+        scores["change_items"] = min(scores["change_items"], max(changes) - 0.1)
+    if facts.order_ids and "buy" in scores and max(changes) >= 0.8:
+        scores["buy"] = min(scores["buy"], 0.5)  # "付款" about an existing order isn't buying
     if scores.get("food", 0.0) >= 0.8 and "buy" in scores:
         # "버블티 주문할게요": ordering food and drink is the food job, not the shop's cart.
         scores["buy"] = min(scores["buy"], scores["food"] - 0.1)
