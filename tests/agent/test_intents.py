@@ -149,6 +149,12 @@ def best_job(text: str) -> Job | None:
         ("please change the items in order #W1234567", "change_items"),
         ("把#W1234567里的杯子换成蓝色", "change_items"),
         ("I want to buy the headphones with coupon WELCOME10", "buy"),
+        ("Hi! I want to order the Quietline headphones", "buy"),
+        ("I'd like the Waterproof Rain Jacket in M", "buy"),
+        ("Can you show me my recent orders?", "order_status"),
+        ("I need two of the linen shirts", "buy"),
+        ("第一个我要了", "buy"),
+        ("I want to order a brown sugar milk tea", "food"),
         # nothing to go on
         ("yes", None),
         ("10001", None),

@@ -11,7 +11,7 @@ from shopkeep.agent import phrases
 from shopkeep.agent.extract import extract
 from shopkeep.agent.flows import FLOWS
 from shopkeep.agent.flows.base import Step, Turn
-from shopkeep.agent.intents import guess_jobs
+from shopkeep.agent.intents import guess_jobs, is_question
 from shopkeep.agent.jobs import Job
 from shopkeep.agent.language import detect_language
 from shopkeep.agent.result import TurnResult
@@ -188,6 +188,12 @@ class _TurnRun:
         self.commands.append(command.as_dict())
 
     def run(self) -> None:
+        before = self.t.state.misunderstood
+        self.decide()
+        if self.t.state.misunderstood == before:
+            self.t.state.misunderstood = 0  # only misunderstandings in a row lead to a human
+
+    def decide(self) -> None:
         t, s, x = self.t, self.t.state, self.t.x
         if x.wants_human:
             self.command(Command("handoff"))
@@ -204,12 +210,11 @@ class _TurnRun:
         frame = s.frame
         if frame is not None and frame.asked == "identity" and self.verify(frame):
             return
-        guesses = guess_jobs(t.text, t.lang)
+        guesses = _about_one_product(t, _food_or_shop(t, guess_jobs(t.text, t.lang)))
         strong = guesses[0][0] if guesses and guesses[0][1] >= STRONG else None
         if frame is not None and _flow_first(frame.job, strong, t):
             self.command(Command("continue", frame.job))
             if self.step(frame) != "unknown":
-                s.misunderstood = 0
                 return
         if strong is not None:
             self.command(Command("start", strong))
@@ -366,7 +371,11 @@ class _TurnRun:
             s.stack.clear()
             s.staged = None
         frame = s.push(job, request=t.text)
-        self.step(frame)
+        if self.step(frame) == "unknown":
+            # The job found nothing in the message it could use: say so rather than nothing.
+            s.drop(frame)
+            if not t.replies:
+                self.misunderstood()
 
     def step(self, frame: Frame, t: Turn | None = None) -> Step:
         t = t or self.t
@@ -445,6 +454,48 @@ def _new_details(t: Turn) -> bool:
         bool(other_order or x.coupon_codes or x.quantity or x.ordinal or x.emails or x.times)
         or len(t.text) > 60
     )
+
+
+def _food_or_shop(t: Turn, guesses: list[tuple[Job, float]]) -> list[tuple[Job, float]]:
+    """ "Order a coffee" or "buy the coffee set": when the words fit both a dish of a nearby store
+    and a product of the shop, the data decides — whichever the message names better."""
+    scores = dict(guesses)
+    if min(scores.get("food", 0.0), scores.get("buy", 0.0)) < 0.6:
+        return guesses
+    from shopkeep.agent.flows.catalog import catalog, name_score, product_terms
+    from shopkeep.agent.flows.food import Menus, score
+
+    products = catalog(t.tools)
+    terms = product_terms(t.text, products)
+    product = max((sum(name_score(term, p) for term in terms) for p in products), default=0.0)
+    dish = max(
+        (score(t.text, item).score for item in Menus.read(t.tools).items.values()), default=0.0
+    )
+    if product == dish:
+        return guesses
+    winner: Job = "buy" if product > dish else "food"
+    top = max(scores.values())
+    return sorted(
+        [(job, top + 0.01 if job == winner else w) for job, w in guesses], key=lambda g: -g[1]
+    )
+
+
+def _about_one_product(t: Turn, guesses: list[tuple[Job, float]]) -> list[tuple[Job, float]]:
+    """A question that names one product ("can the enamel pot go in the oven?") is a question
+    about that product, not a search, whatever its words."""
+    if guesses and (guesses[0][0] != "search" or guesses[0][1] >= STRONG):
+        return guesses  # "do you have waterproof jackets?" is a search, whatever it names
+    if not is_question(t.text) or t.state.frame is not None or t.x.max_price or t.x.min_price:
+        return guesses
+    from shopkeep.agent.flows.catalog import best_named, catalog, name_score, product_terms
+
+    products = catalog(t.tools)
+    terms = product_terms(t.text, products)
+    named = best_named(terms, products)
+    if len(named) != 1 or sum(name_score(term, named[0]) for term in terms) < 1.0:
+        return guesses
+    best = max((w for _, w in guesses), default=STRONG)
+    return [("product_question", max(best, STRONG) + 0.01), *guesses]
 
 
 CORRECTIONS: frozenset[Job] = frozenset(

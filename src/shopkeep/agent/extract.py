@@ -392,6 +392,7 @@ _NAME_INTRODUCED = re.compile(
     rf"(?i:\bi'm|\bi\s+am|\bthis\s+is|\bit's|\bit\s+is|^)\s*({_CAPITAL_NAME})\s+"
     rf"({_CAPITAL_NAME})(?![A-Za-z])"
 )
+_SAID_AS_NAME = re.compile(r"(?i)\s*(?:i'm|i\s+am|this\s+is|it's|it\s+is)\b")
 _NAME_PAIR = re.compile(rf"(?<![A-Za-z])({_CAPITAL_NAME})[ \t]+({_CAPITAL_NAME})(?![A-Za-z])")
 _NAME_PAIR_ANY_CASE = re.compile(rf"(?<![A-Za-z])({_LATIN_NAME})[ \t]+({_LATIN_NAME})(?![A-Za-z])")
 
@@ -468,8 +469,9 @@ def _ko_candidates(word: str) -> list[tuple[str, str]]:
 def _latin_names(text: str, has_id_data: bool) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
 
-    def add(first: str, last: str) -> None:
-        if first.lower() in _NOT_NAMES or last.lower() in _NOT_NAMES:
+    def add(first: str, last: str, *, introduced: bool = False) -> None:
+        # "this is Charlotte White": said as a name, a colour word is a surname.
+        if not introduced and (first.lower() in _NOT_NAMES or last.lower() in _NOT_NAMES):
             return
         found.append((first.capitalize(), last.capitalize()))
         if first.lower() in _ROMAN_SURNAMES:
@@ -478,7 +480,8 @@ def _latin_names(text: str, has_id_data: bool) -> list[tuple[str, str]]:
 
     for pattern in (_NAME_TRIGGERED, _NAME_INTRODUCED):
         for m in pattern.finditer(text):
-            add(m.group(1), m.group(2))
+            said = pattern is _NAME_TRIGGERED or bool(_SAID_AS_NAME.match(m.group(0)))
+            add(m.group(1), m.group(2), introduced=said)
     latin_words = re.findall(r"[A-Za-z]+", _EMAIL.sub(" ", text))
     # Two words and nothing else ("yusuf rossi") may be a name in any case.
     only_a_name = len(latin_words) == 2 and not re.search(r"[^A-Za-z\s.,!'-]", text)

@@ -71,6 +71,11 @@ _EN: list[_Rule] = [
         ),
         (0.9, r"\b(?:track|tracking|order\s+status|status\s+of\s+(?:my|the)\s+order)\b"),
         (
+            0.9,
+            r"\b(?:show|list|see|check|view)\s+(?:me\s+)?(?:all\s+)?(?:of\s+)?my\s+"
+            r"(?:recent\s+|past\s+|last\s+|previous\s+|latest\s+)?orders?\b",
+        ),
+        (
             0.85,
             r"\b(?:has|have|did|is)\s+(?:it|my\s+\w+|the\s+\w+|they|this)\s+(?:been\s+)?"
             r"(?:shipped|ship|arrived|arrive|delivered|dispatched|sent|on\s+its\s+way)\b",
@@ -149,7 +154,7 @@ _EN: list[_Rule] = [
         ),
         (
             0.9,
-            r"\bpay\s+(?:for\s+)?(?:my|the|this)\s+order\s+(?:with|by|using)\b",
+            r"\bpay\s+(?:for\s+)?(?:my\s+|the\s+|this\s+)?order\b.{0,20}?\b(?:with|by|using)\b",
         ),
         (0.4, r"\bpay\s+(?:with|by|using)\b"),
     ),
@@ -185,6 +190,12 @@ _EN: list[_Rule] = [
             r"\border\s+(?:it|this|that|one|them|two)\b",
         ),
         (0.7, r"\b(?:my\s+)?(?:cart|basket)\b"),
+        (
+            0.85,
+            r"\bi\s+(?:want|would\s+like|'d\s+like|need)\s+to\s+(?:order|get|buy)\b|"
+            r"\bcan\s+i\s+(?:order|buy|get|have)\b|\bi'?d\s+like\s+(?:the|a|an|one|two|\d+)\b|"
+            r"\bi\s+need\s+(?:two|three|four|\d+)\s+(?:of\s+)?",
+        ),
         (0.5, r"\bi\s+(?:want|need|would\s+like|'d\s+like)\s+(?:it|this|that|one|the)\b"),
     ),
     *_rules(
@@ -284,6 +295,11 @@ _EN: list[_Rule] = [
             r"math\s+problem|poem|poetry|essay|lyrics|recipe|stock\s+price|bitcoin|crypto|"
             r"football|soccer|nba|movies?|horoscope|capital\s+of)\b",
         ),
+        (
+            0.95,
+            r"\b(?:flights?|hotels?|taxi|uber|train\s+tickets?|tax\s+returns?|taxes|visa\s+"
+            r"application|lottery|medical\s+advice|legal\s+advice)\b",
+        ),
         (0.7, r"\btranslate\b|\bsolve\b"),
     ),
 ]
@@ -358,6 +374,10 @@ _ZH: list[_Rule] = [
         ),
         (0.85, r"下单|付款"),
         (0.7, r"购物车|买(?:一|两|这|那|它)"),
+        (
+            0.85,
+            r"我要了|就要(?:第|这)|(?:我要|要)(?:这个|这款|第.个)|(?:来|给我)(?:一|两|\d)(?:个|件|份)",
+        ),
     ),
     *_rules(
         "recommend",
@@ -484,7 +504,7 @@ _KO: list[_Rule] = [
         "search",
         (0.85, r"찾아|찾고|찾는|검색|비교|차이|보여\s*주"),
         # "…할 수 있나요" asks whether something can be done, not whether the shop has it.
-        (0.75, r"(?<!수\s)(?<!수)(?:있어요|있나요|있습니까|있을까요)|팔아요|파나요"),
+        (0.85, r"(?<!수\s)(?<!수)(?:있어요|있나요|있습니까|있을까요)|팔아요|파나요"),
     ),
     *_rules(
         "product_question",
@@ -585,6 +605,12 @@ def guess_jobs(text: str, lang: Language) -> list[tuple[Job, float]]:
         scores["buy"] = min(scores["buy"], scores["food"] - 0.1)
     if facts.order_ids and not scores.keys() & _ORDER_JOBS:
         scores["order_status"] = 0.3  # a bare order id: most likely "what about this order?"
+    if scores.get("out_of_scope", 0.0) >= 0.95:
+        # "do my tax return", "book a flight": the shop's words in them are not the job
+        scores = {
+            job: min(score, 0.5) if job != "out_of_scope" else score
+            for job, score in scores.items()
+        }
     if _OTHER_COMPANY.search(text):
         # Another shop's order is not ours to look up, whatever words come with it.
         scores = {job: score * 0.5 for job, score in scores.items()}

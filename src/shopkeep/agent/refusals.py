@@ -7,6 +7,7 @@ from typing import Any
 from shopkeep.agent import render
 from shopkeep.agent.jobs import Language
 from shopkeep.store.errors import StoreError
+from shopkeep.store.money import Money
 
 _REASONS: dict[str, dict[Language, str]] = {
     "order_not_found": {
@@ -107,9 +108,9 @@ COUPON_WHY: dict[str, dict[Language, str]] = {
     "not_started": {"en": "it is not valid yet", "zh": "尚未生效", "ko": "아직 사용 기간이 아님"},
     "inactive": {"en": "it is not active", "zh": "未启用", "ko": "사용 중지됨"},
     "min_spend_not_met": {
-        "en": "the order is below its minimum spend",
-        "zh": "未达到最低消费",
-        "ko": "최소 주문 금액 미달",
+        "en": "the order is below its minimum spend of {min_spend}",
+        "zh": "未达到最低消费 {min_spend}",
+        "ko": "최소 주문 금액 {min_spend} 미달",
     },
     "customer_limit_reached": {
         "en": "you have already used it as many times as allowed",
@@ -139,9 +140,14 @@ def explain(error: StoreError, lang: Language) -> str:
         fields.setdefault("order_id", "")
         fields.setdefault("coupon", "")
         fields["status_text"] = render.status(str(error.details.get("status", "")), lang)
-        fields["why"] = COUPON_WHY.get(str(error.details.get("reason", "")), {}).get(
+        why = COUPON_WHY.get(str(error.details.get("reason", "")), {}).get(
             lang, str(error.details.get("reason", ""))
         )
+        if "min_spend" in error.details:
+            currency = str(error.details.get("currency") or "USD")
+            spend = Money(int(error.details["min_spend"]), currency).display()
+            why = why.replace("{min_spend}", spend)
+        fields["why"] = why.replace(" {min_spend}", "")
         try:
             reason = template[lang].format(**fields)
         except (KeyError, IndexError):

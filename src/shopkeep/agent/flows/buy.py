@@ -302,9 +302,11 @@ def mentioned_options(
     keys = option_values(product)
     owner = {value: key for key, values in keys.items() for value in values}
     named = mentioned_values(text, owner)
+    exact = {owner[v] for v in named}
     generic = mentioned_values(text, COLOR_NAMES, own_names=False)
     for colour in generic:
-        fitting = [v for v in owner if colour in normalize(v).split()]
+        # "21 Light Beige" names its shade exactly; "beige" in it must not add "23 Natural Beige"
+        fitting = [v for v in owner if colour in normalize(v).split() and owner[v] not in exact]
         if not fitting and normalize(colour) not in (normalize(v) for v in owner):
             continue
         named += [v for v in fitting if v not in named]
