@@ -121,3 +121,16 @@ def db(request: pytest.FixtureRequest) -> Database:
     fixture = "sqlite_db" if request.param == "sqlite" else "postgres_db"
     database: Database = request.getfixturevalue(fixture)
     return database
+
+
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    """The default model in the configured cache directory (`make model` puts it there)."""
+    from shopkeep.llm.models import MODELS, install_model, is_installed, models_dir
+    from shopkeep.settings import Settings
+
+    spec = MODELS["0.5b"]
+    directory = models_dir(Settings().cache_dir)
+    if not is_installed(spec, directory):
+        install_model(spec, directory)
+    return spec.path_in(directory)

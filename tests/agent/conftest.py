@@ -3,41 +3,29 @@ eval moment), an Assistant on it with a scripted model, and a helper that plays 
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from shopkeep.agent.engine import Assistant, Mode
 from shopkeep.agent.result import TurnResult
+from shopkeep.evals.demo import DemoShop
 from shopkeep.llm import ModelGateway, ScriptedBackend
 from shopkeep.llm.backends.scripted import Reply
-from shopkeep.store import Database, Store
-from shopkeep.store.demo import seed_demo
-
-EVAL_NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
+from shopkeep.store import Store
 
 
 @pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
-    db = Database(f"sqlite:///{path}")
-    db.migrate()
-    seed_demo(db, now=EVAL_NOW)
-    db.dispose()
-    return path
+def demo_shop(tmp_path_factory: pytest.TempPathFactory) -> DemoShop:
+    return DemoShop.build(tmp_path_factory.mktemp("demo"))
 
 
 @pytest.fixture
-def shop(demo_template: Path, tmp_path: Path) -> Iterator[Store]:
-    path = tmp_path / "shop.sqlite3"
-    shutil.copy(demo_template, path)
-    store = Store(Database(f"sqlite:///{path}"), clock=lambda: EVAL_NOW)
+def shop(demo_shop: DemoShop, request: pytest.FixtureRequest) -> Iterator[Store]:
+    store = demo_shop.fresh(request.node.name)
     yield store
-    store.close()
+    demo_shop.discard(store)
 
 
 @dataclass

@@ -4,12 +4,12 @@ later turn, handoff, languages, and a conversation that survives a restart."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from sqlalchemy import func, select
 
-from conftest import EVAL_NOW, Bench
+from conftest import Bench
 from shopkeep.agent.engine import Assistant
+from shopkeep.evals.demo import EVAL_NOW
 from shopkeep.llm import ModelGateway, ScriptedBackend
 from shopkeep.store import Database, Store
 from shopkeep.store.models import Customer, Order
@@ -169,13 +169,14 @@ def test_that_three_turns_the_model_cannot_place_hand_the_conversation_over(
 
 
 def test_that_a_restarted_process_finishes_a_staged_cancel_from_where_it_stood(
-    bench: Callable[..., Bench], tmp_path: Path
+    bench: Callable[..., Bench],
 ) -> None:
     b = bench()
     customer, (order,) = customer_with(b.shop, "pending")
     (staged,) = b.chat(customer.email, f"cancel {order.id}")
+    path = b.shop.db.sqlite_path
     b.shop.close()
-    reopened = Store(Database(f"sqlite:///{tmp_path / 'shop.sqlite3'}"), clock=lambda: EVAL_NOW)
+    reopened = Store(Database(f"sqlite:///{path}"), clock=lambda: EVAL_NOW)
     assistant = Assistant(reopened, ModelGateway(ScriptedBackend([])))
     done = assistant.reply(staged.conversation_id, "yes")
     assert any(e["kind"] == "committed" for e in done.events)

@@ -559,7 +559,11 @@ def test_a_choice_without_names_is_found_by_its_key() -> None:
         ("Brick Red", {"en": "Brick Red", "zh": "砖红色", "ko": "브릭 레드"}),
         ("gray", {"en": "gray", "zh": "灰色", "ko": "회색"}),
         ("M", {"en": "M", "zh": "M码", "ko": "M 사이즈"}),
-        ("fig & cedar", {"en": "fig & cedar", "zh": "fig & cedar", "ko": "fig & cedar"}),
+        ("fig & cedar", {"en": "fig & cedar", "zh": "无花果", "ko": "무화과"}),
+        (
+            "Grey Goose Down",
+            {"en": "Grey Goose Down", "zh": "Grey Goose Down", "ko": "Grey Goose Down"},
+        ),
     ],
 )
 def test_option_synonyms_name_a_catalog_value_in_each_language(

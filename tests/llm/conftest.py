@@ -18,20 +18,8 @@ from pathlib import Path
 import pytest
 
 from shopkeep.llm.backends.local import LocalBackend
-from shopkeep.llm.models import MODELS, install_model, is_installed, models_dir
-from shopkeep.settings import Settings
 
 SERVED_NAME = "qwen2.5-coder-0.5b"
-
-
-@pytest.fixture(scope="session")
-def model_path() -> Path:
-    """The default model in the configured cache directory (`make model` puts it there)."""
-    spec = MODELS["0.5b"]
-    directory = models_dir(Settings().cache_dir)
-    if not is_installed(spec, directory):
-        install_model(spec, directory)
-    return spec.path_in(directory)
 
 
 @pytest.fixture(scope="session")

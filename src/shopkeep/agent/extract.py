@@ -1084,7 +1084,43 @@ MENU_WORDS: _Lexicon = {
         "당도 0%|무가당|설탕 없이|0%|무설탕",
     ),
 }
-_ALL_LEXICONS: tuple[_Lexicon, ...] = (COLOR_NAMES, SIZE_NAMES, MENU_WORDS)
+# The demo catalog's other option values (shades, scents, finishes, switches...), so that
+# "无花果味的" or "라이트 베이지" finds the variant; a merchant's catalog adds its own.
+VALUE_NAMES: _Lexicon = {
+    "untinted": _entry("untinted|no tint|clear", "无色|不带色|透明", "무색|노 틴트"),
+    "tinted": _entry("tinted", "有色|带色", "유색|틴티드"),
+    "13 Porcelain": _entry("13 porcelain|porcelain", "13号瓷白|瓷白|象牙白", "13호 포슬린|포슬린"),
+    "21 Light Beige": _entry(
+        "21 light beige|light beige",
+        "21号亮米色|亮米色|浅米色",
+        "21호 라이트 베이지|라이트 베이지|21호",
+    ),
+    "23 Natural Beige": _entry(
+        "23 natural beige|natural beige",
+        "23号自然米色|自然米色",
+        "23호 내추럴 베이지|내추럴 베이지|23호",
+    ),
+    "25 Sand": _entry("25 sand|sand", "25号沙色|沙色", "25호 샌드|샌드|25호"),
+    "Rose Petal": _entry("rose petal", "玫瑰花瓣色|玫瑰色", "로즈 페탈|로즈"),
+    "Coral Crush": _entry("coral crush|coral", "珊瑚色|珊瑚红", "코랄 크러시|코랄"),
+    "Plum Night": _entry("plum night|plum", "梅子色|李子色", "플럼 나이트|플럼"),
+    "10 sheets": _entry("10 sheets|10-pack", "10片|十片", "10매|10장"),
+    "30 sheets": _entry("30 sheets|30-pack", "30片|三十片", "30매|30장"),
+    "red (linear)": _entry("red switch|red|linear", "红轴", "적축|레드"),
+    "brown (tactile)": _entry("brown switch|brown|tactile", "茶轴", "갈축|브라운"),
+    "light": _entry("light wash|light", "浅色|浅蓝水洗", "연청|라이트 워싱"),
+    "firm": _entry("firm|hard", "硬的|偏硬|硬", "단단한|딱딱한|하드"),
+    "purifier": _entry("purifier|the purifier itself", "净化器|空气净化器", "공기청정기|본체"),
+    "replacement filter": _entry(
+        "replacement filter|filter", "替换滤网|滤网|滤芯", "교체 필터|필터"
+    ),
+    "fig & cedar": _entry(
+        "fig & cedar|fig and cedar|fig", "无花果|无花果雪松", "무화과|무화과 시더"
+    ),
+    "white tea": _entry("white tea", "白茶", "화이트 티|백차"),
+    "sandalwood": _entry("sandalwood", "檀香", "샌달우드|백단향"),
+}
+_ALL_LEXICONS: tuple[_Lexicon, ...] = (COLOR_NAMES, SIZE_NAMES, MENU_WORDS, VALUE_NAMES)
 
 
 def _lexicon_entry(value: str) -> dict[Language, tuple[str, ...]] | None:

@@ -504,7 +504,7 @@ _KO: list[_Rule] = [
         "search",
         (0.85, r"찾아|찾고|찾는|검색|비교|차이|보여\s*주"),
         # "…할 수 있나요" asks whether something can be done, not whether the shop has it.
-        (0.85, r"(?<!수\s)(?<!수)(?:있어요|있나요|있습니까|있을까요)|팔아요|파나요"),
+        (0.75, r"(?<!수\s)(?<!수)(?:있어요|있나요|있습니까|있을까요)|팔아요|파나요"),
     ),
     *_rules(
         "product_question",

@@ -196,6 +196,7 @@ def check_coupon(
             min_spend=coupon.min_spend_minor,
             subtotal=subtotal,
             short_by=coupon.min_spend_minor - subtotal,
+            currency=coupon.currency,
         )
     if coupon.total_limit is not None and coupon.redeemed_count >= coupon.total_limit:
         raise CouponNotApplicable(coupon.code, "usage_limit_reached")

@@ -1149,6 +1149,10 @@ def _address_forms(address: AddressView) -> set[str]:
     for part in re.split(r"[\s,]+", normalize(address.address1)):
         if len(part) >= 3 and not part.isdigit():
             forms.add(part)
+        # "北京市朝阳区建国路": a Chinese address runs its parts together; "建国路" names it
+        for piece in re.split(r"(?<=[市省区县镇路街道])", part):
+            if len(piece) >= 2 and re.search(r"[\u4e00-\u9fff]", piece):
+                forms.add(piece)
     for form in list(forms):
         stripped = re.sub(r"[市省区구시]$", "", form)
         if stripped != form and len(stripped) >= 2:
