@@ -26,6 +26,53 @@ def _default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("shopkeep", appauthor=False))
 
 
+class AcpSettings(BaseModel):
+    """`SHOPKEEP_ACP__*`, e.g. SHOPKEEP_ACP__API_KEY, SHOPKEEP_ACP__WEBHOOK_URL."""
+
+    api_key: SecretStr | None = Field(
+        default=None,
+        description="the Bearer token agent platforms must send; unset: the checkout API "
+        "answers 503 to every request",
+    )
+    base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="where the shop is reached from outside; order links start with it",
+    )
+    terms_of_use_url: str | None = None
+    privacy_policy_url: str | None = None
+    return_policy_url: str | None = None
+    webhook_url: str | None = Field(
+        default=None,
+        description="the agent platform's order-events receiver; unset: no webhooks are sent",
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="the HMAC-SHA256 key of the Merchant-Signature header; default: the "
+        "shop's secret key",
+    )
+    webhook_max_attempts: int = Field(default=8, ge=1)
+    webhook_backoff_seconds: float = Field(
+        default=2.0, gt=0, description="the wait before the first retry; it doubles each time"
+    )
+    webhook_backoff_max_seconds: float = Field(default=3600.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_poll_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="how often the server sends due webhooks and looks for order changes; 0: "
+        "only right after each completed checkout",
+    )
+    key_retention_hours: float = Field(
+        default=24.0, gt=0, description="how long an Idempotency-Key and its response are kept"
+    )
+    in_flight_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="a request still running after this is taken as dead: a repeat of its "
+        "key runs it again instead of getting 409",
+    )
+
+
 class AgentSettings(BaseModel):
     """`SHOPKEEP_AGENT__*`, or an `[agent]` table in the settings file."""
 
@@ -59,6 +106,7 @@ class Settings(BaseSettings):
     store: StorePolicy = Field(default_factory=StorePolicy)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     agent: AgentSettings = Field(default_factory=AgentSettings)
+    acp: AcpSettings = Field(default_factory=AcpSettings)
 
     @classmethod
     def settings_customise_sources(

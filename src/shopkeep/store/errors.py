@@ -594,3 +594,44 @@ class ConversationNotHeld(PolicyRefusal):
             staff=staff,
             holder=holder,
         )
+
+
+# --- agent checkout -------------------------------------------------------------------------
+
+
+class CheckoutSessionNotFound(NotFound):
+    code = "checkout_session_not_found"
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__(
+            f"There is no checkout session {session_id}.", checkout_session_id=session_id
+        )
+
+
+class CheckoutSessionClosed(PolicyRefusal):
+    """The session was completed or cancelled: it can no longer change."""
+
+    code = "checkout_session_closed"
+    http_status = 405
+
+    def __init__(self, session_id: str, status: str) -> None:
+        super().__init__(
+            f"Checkout session {session_id} is {status}; it can no longer be changed.",
+            checkout_session_id=session_id,
+            status=status,
+        )
+
+
+class IdempotencyKeyInFlight(StoreError):
+    """A request with this key is still running: the repeat should wait and try again."""
+
+    code = "idempotency_in_flight"
+    http_status = 409
+
+    def __init__(self, key: str, retry_after_seconds: int) -> None:
+        super().__init__(
+            f"A request with Idempotency-Key {key} is still being processed; retry after "
+            f"{retry_after_seconds} s.",
+            key=key,
+            retry_after_seconds=retry_after_seconds,
+        )

@@ -841,3 +841,81 @@ Index(
     sqlite_where=Handoff.status.in_(OPEN_HANDOFF_STATUSES),
     postgresql_where=Handoff.status.in_(OPEN_HANDOFF_STATUSES),
 )
+
+
+# --- agent checkout (Agentic Commerce Protocol) ---------------------------------------------
+
+
+class CheckoutSessionStatus(enum.StrEnum):
+    OPEN = "open"
+    COMPLETING = "completing"  # being paid for; neither changed nor cancelled meanwhile
+    COMPLETED = "completed"
+    CANCELED = "canceled"
+
+
+class AgentCheckoutSession(Base):
+    """A checkout an outside agent drives: what to buy, for whom and where to, until it becomes
+    an order or is cancelled. Prices are not kept: they are quoted afresh whenever the session
+    is shown, and taken from its order once it has one. No foreign key to orders, as for
+    conversations: a session's record never stands in the way of the store's bookkeeping."""
+
+    __tablename__ = "agent_checkout_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # CheckoutSessionStatus
+    currency: Mapped[str] = mapped_column(String(3))
+    customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # variant_id, quantity
+    buyer: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    ship_to: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    coupon_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    shipping_option: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    # the total last shown to the agent: an order is placed only at that price
+    quoted_total_minor: Mapped[int | None] = mapped_column(Integer)
+    # why the last attempt to complete did not (payment declined, price changed...)
+    issue: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    order_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    notified_event_id: Mapped[int | None] = mapped_column(Integer)  # the last order event sent
+    cancel_reason: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class IdempotencyKey(Base):
+    """A client's Idempotency-Key for one kind of request: held while the first request runs,
+    then the response it got, replayed to every repeat until the key expires. In the database,
+    so that every worker answers a repeat the same way."""
+
+    __tablename__ = "idempotency_keys"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of scope and key
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))  # of the request body
+    holder: Mapped[str] = mapped_column(String(32))  # the request running under the key
+    status: Mapped[str] = mapped_column(String(16))  # in_flight | done
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[str | None] = mapped_column(Text)
+    claimed_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class WebhookDelivery(Base):
+    """An order event to send to the agent platform's webhook, and how sending it went: the
+    outbox row is written with the change it reports, then sent (and retried) after."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event: Mapped[str] = mapped_column(String(32))  # order_create | order_update
+    order_id: Mapped[str] = mapped_column(String(64), index=True)
+    checkout_session_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), index=True)  # pending | delivered | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    url: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str | None] = mapped_column(Text)  # as first sent; retries send the same bytes
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(255))
+    next_attempt_at: Mapped[datetime] = mapped_column(index=True)
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
