@@ -11,7 +11,9 @@ from shopkeep.cli.chat import chat
 from shopkeep.cli.common import err_console, explain
 from shopkeep.cli.db import app as db_app
 from shopkeep.cli.eval import eval_command
+from shopkeep.cli.mcp import app as mcp_app
 from shopkeep.cli.model import app as model_app
+from shopkeep.cli.serve import serve
 from shopkeep.cli.tau2 import export_app, import_app
 
 
@@ -47,6 +49,8 @@ app.add_typer(export_app, name="export")
 app.add_typer(model_app, name="model")
 app.command()(chat)
 app.command("eval")(eval_command)
+app.command()(serve)
+app.add_typer(mcp_app, name="mcp")
 
 
 def main() -> None:
