@@ -464,13 +464,13 @@ def _food_or_shop(t: Turn, guesses: list[tuple[Job, float]]) -> list[tuple[Job, 
         return guesses
     from shopkeep.agent.flows.catalog import catalog, name_score, product_terms
     from shopkeep.agent.flows.food import Menus, score
+    from shopkeep.store.catalog import normalize
 
     products = catalog(t.tools)
     terms = product_terms(t.text, products)
     product = max((sum(name_score(term, p) for term in terms) for p in products), default=0.0)
-    dish = max(
-        (score(t.text, item).score for item in Menus.read(t.tools).items.values()), default=0.0
-    )
+    said = normalize(t.text)
+    dish = max((score(said, item).score for item in Menus.read(t.tools).items.values()), default=0)
     if product == dish:
         return guesses
     winner: Job = "buy" if product > dish else "food"

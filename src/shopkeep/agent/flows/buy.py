@@ -19,6 +19,7 @@ from shopkeep.agent.flows.catalog import (
     customer_of,
     find,
     mentioned_values,
+    name_score,
     pick_shown,
     product_line,
     product_terms,
@@ -502,6 +503,9 @@ class BuyFlow(Flow):
         current = slots.get("product_id")
         terms = product_terms(t.text, products, drop=[*t.x.coupon_codes, *t.x.emails])
         named = best_named(terms, products)
+        if named and len(terms) >= 4 and sum(name_score(t_, named[0]) for t_ in terms) < 2:
+            # One word in eight ("rice" in a noodle soup order) does not name a product.
+            named = []
         picked: str | None = None
         if frame.asked == "product":
             candidates = [str(c) for c in slots.get("candidates", [])]

@@ -565,7 +565,29 @@ def _narrowed(
         return [g for g in groups if any(g in having(v) for v in telling)]
     if len(telling) > 1:
         return having(telling[0])
+    if _named_before_the_change(telling[0], haystack):
+        return having(telling[0])  # "the fig candle → white tea": the item's own, then the new
     return [g for g in groups if g not in having(telling[0])]
+
+
+_CHANGE_TO = re.compile(
+    r"换成|改成|改为|换为|\bto\b|\binto\b|\bfor\b|instead|으로|로\s*(?:바꿔|교환|변경)"
+)
+
+
+def _named_before_the_change(value: str, haystack: str) -> bool:
+    """Whether the option is said before the words that introduce what it changes to."""
+    marker = _CHANGE_TO.search(haystack)
+    if marker is None:
+        return False
+    forms = [normalize(f) for f in _option_names(value).values() if f]
+    found = [(haystack.find(f), f) for f in forms if haystack.find(f) >= 0]
+    if not found:
+        return False
+    at, form = min(found)
+    if re.match(r"\s*(?:으로|로)", haystack[at + len(form) :]):
+        return False  # "2m로": Korean marks what it changes to on the option itself
+    return at < marker.start()
 
 
 def choose_units(
