@@ -65,10 +65,19 @@ def money(amount: Money) -> str:
     return amount.display()
 
 
-def options_text(options: dict[str, str] | dict[str, str | list[str]]) -> str:
+def options_text(
+    options: dict[str, str] | dict[str, str | list[str]], lang: Language | None = None
+) -> str:
+    """A line's options ("black / M"), named in `lang` where the word lists know them."""
+    from shopkeep.agent.extract import option_synonyms
+
+    def name(value: str) -> str:
+        return option_synonyms(value)[lang] if lang else value
+
     parts = []
     for value in options.values():
-        parts.append(", ".join(value) if isinstance(value, list) else str(value))
+        values = value if isinstance(value, list) else [str(value)]
+        parts.append(", ".join(name(v) for v in values))
     return " / ".join(p for p in parts if p)
 
 
@@ -106,7 +115,7 @@ NameOf = Callable[[str | None, str], str]
 def order_items(order: OrderView, lang: Language, name_of: NameOf) -> str:
     counted: dict[tuple[str, str], int] = {}
     for item in order.items:
-        key = (name_of(item.product_id, item.name), options_text(item.options))
+        key = (name_of(item.product_id, item.name), options_text(item.options, lang))
         counted[key] = counted.get(key, 0) + 1
     lines = []
     for (name, opts), count in counted.items():
@@ -141,7 +150,7 @@ def quote_block(
     lines = []
     for i, line in enumerate(quote.lines):
         name = names[i] if names and i < len(names) else line.name
-        opts = options_text(line.options)
+        opts = options_text(line.options, lang)
         shown = f"{name} ({opts})" if opts else name
         lines.append(f"- {shown} × {line.quantity}: {money(line.line_total)}")
     lines.append(f"{label('subtotal', lang)}: {money(quote.subtotal)}")
