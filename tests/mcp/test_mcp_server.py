@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -510,6 +511,42 @@ def test_that_store_refusals_are_tool_errors_with_their_code_and_never_a_traceba
         assert "Traceback" not in result.content[0].text
 
 
+def test_that_arguments_that_do_not_fit_the_schema_are_refused_naming_each_field(
+    store: Store,
+) -> None:
+    async def asking() -> list[Any]:
+        async with in_process(store, token_for(store, OLIVIA)) as client:
+            return [
+                await client.call_tool("search_catalog", {"query": 3, "limit": 50}),
+                await client.call_tool(
+                    "place_order",
+                    {"lines": [{"variant_id": "x", "quantity": "two"}], "address_id": "home"},
+                ),
+                await client.call_tool("get_order", {}),
+                await client.call_tool("no_such_tool", {}),
+            ]
+
+    search, order, missing, unknown = anyio.run(asking)
+    for result in (search, order, missing, unknown):
+        assert result.is_error and result.structured_content is not None
+        refusal = result.structured_content
+        assert result.content[0].text == f"{refusal['code']}: {refusal['message']}"
+        assert "pydantic" not in result.content[0].text
+    assert search.structured_content["code"] == "invalid_arguments"
+    assert search.structured_content["details"]["errors"] == [
+        {"field": "query", "problem": "should be a valid string"},
+        {"field": "limit", "problem": "should be less than or equal to 20"},
+    ]
+    assert "`limit` should be less than or equal to 20" in search.structured_content["message"]
+    fields = {e["field"] for e in order.structured_content["details"]["errors"]}
+    assert fields == {"payment_method_id", "lines[0].quantity", "address_id"}
+    assert "`payment_method_id` is required" in order.structured_content["message"]
+    assert missing.structured_content["details"]["errors"] == [
+        {"field": "order_id", "problem": "is required"}
+    ]
+    assert unknown.structured_content["code"] == "unknown_tool"
+
+
 def test_that_a_token_names_its_customer_and_any_change_to_it_is_refused() -> None:
     now = datetime(2026, 11, 20, tzinfo=UTC)
     token = issue_token(KEY, "olivia_brown_2070", now=now, lifetime=timedelta(days=1))
@@ -621,3 +658,18 @@ def test_that_over_http_a_tampered_or_foreign_token_is_refused(
 
     for token in (tampered(token_for(store, OLIVIA)), forged, "Basic nonsense"):
         assert "invalid_token" in anyio.run(connecting, token)
+
+
+def test_that_the_http_server_stops_on_sigterm_with_a_client_connected_and_logs_no_error(
+    store: Store, http_server: HttpServer, tmp_path: Path
+) -> None:
+    async def connected_while_stopping() -> dict[str, Any]:
+        async with over_http(http_server.url, token_for(store, OLIVIA)) as client:
+            found = await ok(client, "search_catalog", query="tea")
+            http_server.process.terminate()
+            http_server.process.wait()
+            return found
+
+    assert anyio.run(connected_while_stopping)["products"]
+    assert http_server.process.returncode == -signal.SIGTERM
+    assert "ERROR" not in (tmp_path / "server.log").read_text()

@@ -20,11 +20,13 @@ from mcp.server.mcpserver import (
     ElicitationResult,
     Resolve,
 )
-from mcp_types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import Field
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp_types import CallToolResult, InputRequiredResult, TextContent, ToolAnnotations
+from pydantic import Field, ValidationError
+from pydantic_core import ErrorDetails
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import shopkeep
 from shopkeep.agent import render
@@ -210,13 +212,52 @@ def refusals_as_errors(tool: Callable[P, R]) -> Callable[P, R]:
         except IdentityRequired:
             needed = AuthenticationRequired()
             refusal = Refusal(code=needed.code, message=needed.message)
-        return CallToolResult(
-            content=[TextContent(type="text", text=f"{refusal.code}: {refusal.message}")],
-            structured_content=refusal.model_dump(mode="json"),
-            is_error=True,
-        )
+        return refused(refusal)
 
     return cast(Callable[P, R], guarded)
+
+
+def refused(refusal: Refusal) -> CallToolResult:
+    """The error result of a refusal: `code: message` as text, the refusal as structured content."""
+    return CallToolResult(
+        content=[TextContent(type="text", text=f"{refusal.code}: {refusal.message}")],
+        structured_content=refusal.model_dump(mode="json"),
+        is_error=True,
+    )
+
+
+def invalid_arguments(tool: str, error: ValidationError) -> Refusal:
+    """Arguments that do not fit a tool's input schema, each problem named by its field's path
+    (`lines[0].quantity`) in plain words, instead of pydantic's report."""
+    problems = [
+        {"field": _field_path(e["loc"]), "problem": _problem(e)}
+        for e in error.errors(include_url=False, include_input=False)
+    ]
+    listed = "; ".join(f"`{p['field']}` {p['problem']}" for p in problems)
+    return Refusal(
+        code="invalid_arguments",
+        message=f"Invalid arguments for {tool}: {listed}.",
+        details={"tool": tool, "errors": problems},
+    )
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+    return path or "arguments"
+
+
+def _problem(error: ErrorDetails) -> str:
+    if error["type"] == "missing":
+        return "is required"
+    if error["type"] == "too_short":
+        return f"should have at least {error.get('ctx', {}).get('min_length', 1)} item(s)"
+    message = error["msg"]
+    if message.startswith("Input should"):
+        return message.removeprefix("Input ")
+    message = message.removeprefix("Value error, ")
+    return f"is invalid: {message[:1].lower()}{message[1:]}"
 
 
 def _plain(details: dict[str, Any]) -> dict[str, Any]:
@@ -334,8 +375,9 @@ def list_orders(
 
 @refusals_as_errors
 def get_order(ctx: Ctx, order_id: str) -> OrderView:
-    """One of the customer's orders: items (with their item ids), amounts, payments, shipments,
-    and any return or exchange."""
+    """One of the customer's orders: status; items, one entry per unit (no quantity), each with
+    its item id (`variant_id`); amounts; transactions (every payment and refund); shipments; and
+    any return or exchange."""
     shop = _shop(ctx)
     return shop.tools(shop.customer(ctx)).order(_order_id(order_id))
 
@@ -386,12 +428,15 @@ def _stage(
 @refusals_as_errors
 def place_order(
     ctx: Ctx,
-    payment_method_id: Annotated[str, Field(description="one of the account's payment methods")],
+    payment_method_id: Annotated[
+        str, Field(description="the id of one of the account's payment methods (get_account)")
+    ],
     lines: Annotated[
         list[LineRequest] | None, Field(description="items and quantities; default: the cart")
     ] = None,
     address_id: Annotated[
-        int | None, Field(description="a saved address; default: the default one")
+        int | None,
+        Field(description="the id of a saved address (get_account); default: the default one"),
     ] = None,
     coupon_code: str | None = None,
     campaign_id: str | None = None,
@@ -480,7 +525,9 @@ def cancel_order(
 def change_address(
     ctx: Ctx,
     order_id: str,
-    address_id: Annotated[int | None, Field(description="a saved address")] = None,
+    address_id: Annotated[
+        int | None, Field(description="the id of a saved address (get_account)")
+    ] = None,
     address: Annotated[AddressInput | None, Field(description="a new address instead")] = None,
 ) -> StagedAction:
     """Stage shipping a pending order to another address. Nothing changes until `confirm`."""
@@ -923,6 +970,33 @@ TOOLS: list[tuple[Callable[..., Any], str, ToolAnnotations]] = [
         _hints(read_only=False, idempotent=True),
     ),
 ]
+TOOL_NAMES = frozenset(tool.__name__ for tool, _, _ in TOOLS)
+
+
+class ShopServer(MCPServer[StoreForAgents]):
+    """The SDK's server, with two refusals of its own reported like every other one (code,
+    message, details): a tool name it does not know, and arguments that do not fit a tool's
+    input schema, which the SDK would report as pydantic's raw text with no structured content."""
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Ctx | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        if name not in TOOL_NAMES:
+            return refused(
+                Refusal(
+                    code="unknown_tool",
+                    message=f"There is no tool {name!r}; tools/list names them all.",
+                    details={"tool": name},
+                )
+            )
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as e:
+            # The SDK raises a ToolError caused by the ValidationError when the arguments do
+            # not fit; one raised while the tool runs is a crash (UnexpectedToolError).
+            if isinstance(e, UnexpectedToolError) or not isinstance(e.__cause__, ValidationError):
+                raise
+            return refused(invalid_arguments(name, e.__cause__))
 
 
 def build_server(shop: StoreForAgents) -> MCPServer[StoreForAgents]:
@@ -932,7 +1006,7 @@ def build_server(shop: StoreForAgents) -> MCPServer[StoreForAgents]:
     async def lifespan(_: MCPServer[StoreForAgents]) -> AsyncIterator[StoreForAgents]:
         yield shop
 
-    server = MCPServer[StoreForAgents](
+    server = ShopServer(
         "shopkeep",
         title="shopkeep store",
         instructions=INSTRUCTIONS,
@@ -977,7 +1051,27 @@ class BearerGate:
                 )
                 await response(scope, receive, send)
                 return
+            await _ended_streams(self.app, scope, receive, send)
+            return
         await self.app(scope, receive, send)
+
+
+async def _ended_streams(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    """Runs `app` and ends a response it leaves open: when the server stops, the SDK drops a
+    client's open event stream without ending it, and uvicorn would log that as an error."""
+    open_response = False
+
+    async def sending(message: Message) -> None:
+        nonlocal open_response
+        if message["type"] == "http.response.start":
+            open_response = True
+        elif message["type"] == "http.response.body" and not message.get("more_body", False):
+            open_response = False
+        await send(message)
+
+    await app(scope, receive, sending)
+    if open_response:
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 def http_app(shop: StoreForAgents, *, host: str = "127.0.0.1") -> ASGIApp:
