@@ -101,6 +101,7 @@ _EN: list[_Rule] = [
         "return",
         (0.95, r"\breturn\s+(?:my|the|this|these|those|an?|it|them|some|one|that)\b|\brefund"),
         (0.9, r"\bsend\s+(?:it|them|this|these)\s+back\b|\bmoney\s+back\b|\breturns?\b"),
+        (0.85, r"\b(?:retrun|retrn|reutrn|retunr|retun|reurn|refnud|refun)\w*"),  # typed in haste
     ),
     *_rules(
         "exchange",
@@ -170,8 +171,8 @@ _EN: list[_Rule] = [
         (
             0.85,
             r"\b(?:change|switch|swap|modify|make)\s+(?:the\s+|my\s+)?[\w\s-]{1,30}?\s+in\s+"
-            r"(?:my\s+|the\s+|this\s+)?order\b|\b(?:change|modify|edit)\s+(?:the\s+)?items?\s+"
-            r"(?:in|of|on)\b",
+            r"(?:my\s+|the\s+|this\s+)?(?:order\b|[#]?w\d{7})|\b(?:change|modify|edit)\s+"
+            r"(?:the\s+)?items?\s+(?:in|of|on)\b",
         ),
         (0.6, r"\b(?:change|switch)\s+(?:the\s+)?(?:size|colou?r)\b"),
         (0.5, r"\binstead\b|\brather\s+than\b"),
@@ -298,7 +299,8 @@ _EN: list[_Rule] = [
         (
             0.95,
             r"\b(?:flights?|hotels?|taxi|uber|train\s+tickets?|tax\s+returns?|taxes|visa\s+"
-            r"application|lottery|medical\s+advice|legal\s+advice)\b",
+            r"application|lottery|medical\s+advice|legal\s+advice|haircut|dentist|doctor'?s?\s+"
+            r"appointment|restaurant\s+reservation)\b|\bbook\s+(?:me\s+)?(?:a|an)\s+(?!copy)",
         ),
         (0.7, r"\btranslate\b|\bsolve\b"),
     ),
@@ -483,7 +485,10 @@ _KO: list[_Rule] = [
     *_rules(
         "change_items",
         (0.85, r"주문.{0,8}(?:변경|수정|바꾸|바꿔|바꿀)"),
-        (0.75, r"(?:옵션|사이즈|색상|색깔|컬러|수량)\s*(?:을|를)?\s*(?:변경|바꾸|바꿔|수정)"),
+        (
+            0.75,
+            r"(?:옵션|사이즈|색상|색깔|컬러|수량|워시)\s*(?:을|를)?\s*.{0,8}?(?:변경|바꾸|바꿔|수정)",
+        ),
         (0.5, r"(?:으로|로)\s*바꿔\s*(?:주세요|줘)"),
     ),
     *_rules(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import inspect
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any, Literal, Protocol, TypeVar, get_type_hints
@@ -20,7 +20,8 @@ from shopkeep.agent import phrases, render
 from shopkeep.agent.engine import MAX_VERIFY_ATTEMPTS, Assistant, _new_details
 from shopkeep.agent.flows.base import Turn
 from shopkeep.agent.flows.orders import REASONS
-from shopkeep.agent.jobs import Job, Language
+from shopkeep.agent.intents import guess_jobs
+from shopkeep.agent.jobs import JOBS, Job, Language
 from shopkeep.agent.state import Staged
 from shopkeep.agent.tools import IdentityRequired, ShopTools, money_arg
 from shopkeep.agent.understand import Command
@@ -48,6 +49,7 @@ from shopkeep.store.money import Money
 from shopkeep.store.views import (
     AddressInput,
     CustomerView,
+    MessageView,
     OrderItemView,
     OrderView,
     PaymentMethodView,
@@ -62,6 +64,8 @@ TOOLS_MODE_TURNS = 3
 """Earlier customer turns (with their tool calls) the `tools` mode replays; baseline replays all."""
 MAX_CALLS_AT_ONCE = 3
 """Calls run from one model reply."""
+LIKELY = 0.3
+"""A keyword weight from which the `tools` mode offers the job's tools."""
 RESULT_CHARS = 2400
 """A tool result longer than this is cut, in the prompt and in the stored record."""
 
@@ -106,9 +110,15 @@ class StoreTool:
     """Needs a verified customer."""
     consequential: bool
     """Only stages an action for the customer's yes."""
-    job: Job | None
-    """The job a call to it works on, for the turn's record."""
+    jobs: tuple[Job, ...]
+    """The jobs it serves; the first is the one a call to it is recorded under."""
+    always: bool
+    """Offered in the `tools` mode whatever the job."""
     spec: ToolSpec
+
+    @property
+    def job(self) -> Job | None:
+        return self.jobs[0] if self.jobs else None
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -121,7 +131,11 @@ class Toolbox:
         self.tools: dict[str, StoreTool] = {}
 
     def tool(
-        self, job: Job | None = None, *, account: bool = True, consequential: bool = False
+        self,
+        *jobs: Job,
+        account: bool = True,
+        consequential: bool = False,
+        always: bool = False,
     ) -> Callable[[F], F]:
         def register(function: F) -> F:
             hints = get_type_hints(function, include_extras=True)
@@ -148,7 +162,8 @@ class Toolbox:
                 arguments=arguments,
                 account=account,
                 consequential=consequential,
-                job=job,
+                jobs=jobs,
+                always=always or not jobs,
                 spec=ToolSpec(name, description, compact_schema(arguments)),
             )
             return function
@@ -252,10 +267,22 @@ def verify_customer_by_email(c: Call, email: str) -> Any:
 @tool(account=False)
 def verify_customer_by_name_zip(c: Call, first_name: str, last_name: str, zip_code: str) -> Any:
     """Verify the customer's identity by first name, last name and zip code."""
+    customers = c.tools.store.customers
+
+    def find() -> str:
+        try:
+            return customers.find_by_name_zip(first_name, last_name, zip_code)
+        except CustomerNotFound:
+            return customers.find_by_name_zip(last_name, first_name, zip_code)
+
+    # Names written family name first (李浩然, 김민준) may come in either order.
     return _verify(
         c,
-        lambda: c.tools.store.customers.find_by_name_zip(first_name, last_name, zip_code),
-        lambda: c.tools.verify_name_zip(first_name, last_name, zip_code),
+        find,
+        lambda: (
+            c.tools.verify_name_zip(first_name, last_name, zip_code)
+            or c.tools.verify_name_zip(last_name, first_name, zip_code)
+        ),
     )
 
 
@@ -287,7 +314,7 @@ def _verify(c: Call, find: Callable[[], str], verify: Callable[[], CustomerView 
 # --- the customer's own records --------------------------------------------------------------
 
 
-@tool()
+@tool(always=True)
 def get_customer(c: Call) -> Any:
     """The verified customer's profile, saved addresses and payment methods."""
     customer = c.tools.customer()
@@ -308,7 +335,7 @@ def get_customer(c: Call) -> Any:
     }
 
 
-@tool("order_status")
+@tool("order_status", always=True)
 def list_orders(c: Call, status: str | None = None) -> Any:
     """The customer's orders, newest first; optionally only those with one status (pending,
     processed, delivered, cancelled, ...)."""
@@ -325,7 +352,7 @@ def list_orders(c: Call, status: str | None = None) -> Any:
     ]
 
 
-@tool("order_status")
+@tool("order_status", always=True)
 def get_order(c: Call, order_id: OrderId) -> Any:
     """One of the customer's orders in full: status, items (item_id = variant id), amounts,
     payment, address, tracking."""
@@ -335,7 +362,7 @@ def get_order(c: Call, order_id: OrderId) -> Any:
 # --- catalog, promotions, local stores (no identity needed) -----------------------------------
 
 
-@tool("search", account=False)
+@tool("search", "product_question", "recommend", "buy", account=False)
 def search_products(
     c: Call,
     query: str = "",
@@ -370,7 +397,7 @@ def search_products(
     return out
 
 
-@tool("product_question", account=False)
+@tool("product_question", "search", "recommend", "buy", "change_items", "exchange", account=False)
 def get_product(c: Call, product_id: str) -> Any:
     """A product's details and its variants (item ids, options, price, stock)."""
     p = c.tools.product(product_id)
@@ -395,14 +422,14 @@ def get_product(c: Call, product_id: str) -> Any:
     }
 
 
-@tool("product_question", account=False)
+@tool("product_question", "search", "recommend", account=False)
 def get_reviews(c: Call, product_id: str, limit: int = 5) -> Any:
     """Recent reviews of a product."""
     reviews = c.tools.store.catalog.reviews(product_id, limit=max(1, min(limit, 10)))
     return [{"rating": r.rating, "text": r.body[:300]} for r in reviews]
 
 
-@tool("promotions", account=False)
+@tool("promotions", "buy", "food", account=False)
 def list_promotions(c: Call) -> Any:
     """Coupons usable now and running campaigns."""
     promotions = c.tools.store.promotions
@@ -1295,15 +1322,34 @@ BASELINE_SYSTEM = (
 )
 
 
-def offered(*, baseline: bool, verified: bool) -> list[StoreTool]:
-    """The tools one model call offers: every tool to the baseline; to the `tools` mode, what
-    makes sense now (a guest's account tools would only be refused)."""
+def offered(
+    *, baseline: bool, verified: bool, jobs: Collection[Job] | None = None
+) -> list[StoreTool]:
+    """The tools one model call offers: every tool to the baseline; to the `tools` mode, those
+    that make sense now: a guest's account tools would only be refused, and with `jobs` known,
+    only the tools those jobs use (and the few every job may need)."""
     tools = list(TOOLBOX.tools.values())
     if baseline:
         return tools
     if verified:
-        return [t for t in tools if not t.name.startswith("verify_")]
-    return [t for t in tools if not t.account]
+        tools = [t for t in tools if not t.name.startswith("verify_")]
+    else:
+        tools = [t for t in tools if not t.account]
+    if jobs is None:
+        return tools
+    return [t for t in tools if t.always or set(t.jobs) & set(jobs)]
+
+
+def likely_jobs(t: Turn, stored: Sequence[MessageView], dropped: Staged | None) -> list[Job]:
+    """The jobs this turn is probably about, likeliest first: the message's keywords, an action
+    just dropped for a correction, and the job of the previous turn. Empty when nothing tells."""
+    jobs = [job for job, weight in guess_jobs(t.text, t.lang) if weight >= LIKELY]
+    if dropped is not None:
+        jobs.append(dropped.job)
+    previous = next((m.job for m in reversed(stored) if m.role == "customer"), None)
+    if previous in JOBS:
+        jobs.append(previous)
+    return list(dict.fromkeys(jobs))
 
 
 # --- the turn -------------------------------------------------------------------------------
@@ -1329,16 +1375,17 @@ def run_tool_turn(turn: ToolTurn, *, baseline: bool) -> None:
         # stage it again with the customer's correction.
         s.staged = None
         t.event("dropped", action=staged.action)
-    _ToolLoop(turn, baseline=baseline).run()
+    _ToolLoop(turn, baseline=baseline, dropped=staged).run()
 
 
 @dataclass
 class _ToolLoop:
     turn: ToolTurn
     baseline: bool
+    dropped: Staged | None = None
     calls: int = 0
-    seen: set[str] = field(default_factory=set)
-    """The calls that succeeded this turn, by name and arguments: a repeat is not run again."""
+    seen: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    """The calls made this turn, by who asked, name and arguments, with their results."""
 
     @property
     def purpose(self) -> str:
@@ -1346,13 +1393,19 @@ class _ToolLoop:
 
     def run(self) -> None:
         turn, t = self.turn, self.turn.t
+        stored = turn.a.store.conversations.messages(turn.conversation_id)
         messages = [
             Message.system(BASELINE_SYSTEM if self.baseline else TOOLS_SYSTEM),
-            *history(turn, None if self.baseline else TOOLS_MODE_TURNS),
+            *history(stored, None if self.baseline else TOOLS_MODE_TURNS),
             Message.user(f"{t.text}\n\n{self.note()}"),
         ]
+        likely = likely_jobs(t, stored, self.dropped)
+        # Recorded as the turn's job unless a tool call tells better.
+        turn.job = likely[0] if likely else None
+        jobs = None if self.baseline or not likely else likely
         for _ in range(MAX_MODEL_CALLS):
-            tools = offered(baseline=self.baseline, verified=t.state.customer_id is not None)
+            verified = t.state.customer_id is not None
+            tools = offered(baseline=self.baseline, verified=verified, jobs=jobs)
             request = ChatRequest(
                 tuple(messages), tools=tuple(x.spec for x in tools), max_tokens=MAX_TOKENS
             )
@@ -1373,11 +1426,16 @@ class _ToolLoop:
                 problems = list(completion.problems)
                 if looks_like_call(completion.prose):
                     problems = problems or ["unreadable tool call (invalid JSON)"]
+                elif looks_like_data(completion.prose):
+                    problems = ["that was JSON, not a reply: answer the customer in words"]
                 elif completion.prose:
                     problems = []
                 if problems:
                     # A call the reader could not use: never shown to the customer; the model
-                    # is told, and tries again.
+                    # is told, and tries again; a call to a tool the guess of the jobs left out
+                    # gets it every tool.
+                    if any(p.startswith("unknown tool") for p in problems):
+                        jobs = None
                     messages.append(Message.assistant(completion.text))
                     turn.commands.append({"kind": "tool_problem", "problems": problems})
                     shown = "; ".join(problems)
@@ -1421,9 +1479,20 @@ class _ToolLoop:
 
     def call(self, c: Call, call: ToolCall, names: set[str]) -> tuple[str, bool]:
         """The tool's result as compact JSON, or an error text; never an exception."""
-        key = call.name + json.dumps(dict(call.arguments), sort_keys=True, default=str)
+        # A repeat is not run again; identity is in the key, since verifying changes answers.
+        key = json.dumps(
+            [c.t.state.customer_id, call.name, dict(call.arguments)], sort_keys=True, default=str
+        )
         if key in self.seen:
-            return "error: this call was already made in this turn; its result is above", False
+            content, ok = self.seen[key]
+            if ok:
+                return "error: this call was already made in this turn; its result is above", False
+            return content, False
+        content, ok = self.run_call(c, call, names)
+        self.seen[key] = (content, ok)
+        return content, ok
+
+    def run_call(self, c: Call, call: ToolCall, names: set[str]) -> tuple[str, bool]:
         store_tool = TOOLBOX.tools.get(call.name)
         if store_tool is None or call.name not in names:
             return f"error: no tool {call.name!r} here", False
@@ -1434,7 +1503,11 @@ class _ToolLoop:
                 f"{'.'.join(str(p) for p in e['loc']) or 'arguments'}: {e['msg']}"
                 for e in error.errors()
             )
-            return f"error: bad arguments for {call.name}: {problems}", False
+            takes = ", ".join(
+                name if info.is_required() else f"{name}?"
+                for name, info in store_tool.arguments.model_fields.items()
+            )
+            return f"error: bad arguments for {call.name}({takes}): {problems}", False
         if store_tool.account and c.t.state.customer_id is None:
             return _VERIFY_FIRST, False
         try:
@@ -1447,7 +1520,6 @@ class _ToolLoop:
             if store_tool.consequential:
                 c.t.event("refused", code=error.code)
             return compact({"error": error.code, "message": error.message}), False
-        self.seen.add(key)
         if store_tool.job is not None and not c.handed_off:
             self.turn.job = store_tool.job
         return compact(result), True
@@ -1480,6 +1552,15 @@ def looks_like_call(text: str) -> bool:
     """Text that is a tool call the reader could not use, not words for the customer."""
     head = text.lstrip()
     return head.startswith(("{", "[{", "<tool_call>", "```")) and '"name"' in head
+
+
+def looks_like_data(text: str) -> bool:
+    """A reply that is only JSON (small models echo a tool's result): nothing to show."""
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return text.lstrip().startswith(("{", "["))
 
 
 def salvaged_calls(text: str, names: set[str]) -> tuple[ToolCall, ...]:
@@ -1520,10 +1601,9 @@ def compact(value: Any) -> str:
     return text if len(text) <= RESULT_CHARS else text[:RESULT_CHARS] + "…(cut)"
 
 
-def history(turn: ToolTurn, keep_turns: int | None) -> list[Message]:
+def history(stored: Sequence[MessageView], keep_turns: int | None) -> list[Message]:
     """The conversation so far as the model saw it: each customer message, the tool calls its
     turn made with their results, and the reply. `keep_turns`: only the last so many turns."""
-    stored = turn.a.store.conversations.messages(turn.conversation_id)
     turns: list[list[Message]] = []
     for m in stored:
         if m.role == "customer":

@@ -344,7 +344,8 @@ def stage(t: Turn, frame: Frame, action: str, args: dict[str, Any], shown: str) 
 # --- items ----------------------------------------------------------------------------------
 
 ALL_ITEMS = re.compile(
-    r"\b(?:all|everything|both|every\s+item|entire\s+order|whole\s+order)\b|全部|所有|整单|"
+    r"\b(?:all|everything|everyting|evrything|everthing|both|every\s+item|entire\s+order|"
+    r"whole\s+order)\b|全部|所有|整单|"
     r"都(?:退|换|要)|两件都|전부|모두|모든|둘\s*다|다\s*(?:반품|교환|환불|바꿔)",
     re.IGNORECASE,
 )
@@ -1105,7 +1106,8 @@ _COUNTRIES = {
     "대한민국": "South Korea",
 }
 _LEAD_IN = re.compile(
-    r"^.*?(?:\bto\b|\bis\b|:|：|改成|改为|改到|寄到|送到|地址是|주소는|주소를|주소)\s*",
+    # the last lead-in before the street: "so kind as to change … of my order to 2400 Lyndale"
+    r"^.*(?:\bto\b|\bis\b|:|：|改成|改为|改到|寄到|送到|地址是|주소는|주소를|주소)\s*",
     re.IGNORECASE,
 )
 _LOOKS_LIKE_ADDRESS = re.compile(

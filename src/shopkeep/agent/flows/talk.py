@@ -99,11 +99,45 @@ def campaign_line(c: CampaignView, lang: Language) -> str:
     )
     name = localized(c.name, lang)
     left = render.money(c.remaining)
-    return {
-        "en": f"{name}: {value} off, budget left {left}",
-        "zh": f"{name}：立减 {value}，剩余预算 {left}",
-        "ko": f"{name}: {value} 할인, 남은 예산 {left}",
+    line = {
+        "en": f"{name}: {value} off",
+        "zh": f"{name}：立减 {value}",
+        "ko": f"{name}: {value} 할인",
     }[lang]
+    if c.max_subsidy is not None:
+        cap = render.money(c.max_subsidy)
+        line += {
+            "en": f" (up to {cap} per order)",
+            "zh": f"（每单最多 {cap}）",
+            "ko": f"(주문당 최대 {cap})",
+        }[lang]
+    if c.min_spend.amount:
+        spend = render.money(c.min_spend)
+        line += {
+            "en": f", minimum spend {spend}",
+            "zh": f"，满 {spend} 可用",
+            "ko": f", 최소 주문 {spend}",
+        }[lang]
+    if c.categories:
+        line += {"en": " on ", "zh": "，适用于", "ko": ", 대상: "}[lang] + ", ".join(
+            CATEGORY_NAMES.get(k, {}).get(lang, k) for k in c.categories
+        )
+    return (
+        line
+        + {
+            "en": f"; budget left {left}",
+            "zh": f"；剩余预算 {left}",
+            "ko": f"; 남은 예산 {left}",
+        }[lang]
+    )
+
+
+CATEGORY_NAMES: dict[str, dict[Language, str]] = {
+    "beauty": {"en": "beauty", "zh": "美妆护肤", "ko": "뷰티"},
+    "electronics": {"en": "electronics", "zh": "数码电子", "ko": "전자기기"},
+    "apparel": {"en": "apparel", "zh": "服饰", "ko": "의류"},
+    "home": {"en": "home", "zh": "家居", "ko": "홈"},
+}
 
 
 class PromotionsFlow(Flow):
