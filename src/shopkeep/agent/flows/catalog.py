@@ -1179,7 +1179,14 @@ class ProductQuestionFlow(Flow):
         """The product asked about: named, picked from the last list ("the second one"), the
         one being bought, or the only one shown; otherwise the customer is asked which."""
         shown = t.state.shown_products
-        named = best_named(product_terms(t.text, products), products)
+        terms = product_terms(t.text, products)
+        named = best_named(terms, products)
+        if len(named) > 1:
+            # "Leaf 7 防水吗": the property asked about is not what names the product.
+            plain = [w for w in terms if not any(asked.search(w) for asked, _ in _TOPICS)]
+            narrower = best_named(plain, products)
+            if len(narrower) == 1:
+                named = narrower
         if frame.asked == "product":
             listed = [str(c) for c in frame.slots.get("candidates", [])] or shown
             picked = pick_shown(listed, t.x.ordinal)
