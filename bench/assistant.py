@@ -2,8 +2,12 @@
 same scenarios, one run; then each target of the assistant issue, OK or MISSED.
 
     .venv/bin/python bench/assistant.py [--model 0.5b] [--suite scenarios] [--limit N]
+                                        [--baseline-sample N]
 
-Both modes play every scenario on a fresh copy of the demo shop (`shopkeep eval`'s runner).
+The flows play every scenario, the baseline an evenly spread sample of them (its every call
+carries the whole policy and every tool, so on a CPU it takes minutes per conversation); the
+token ratio compares the two on that same sample. Each conversation runs on a fresh copy of the
+demo shop (`shopkeep eval`'s runner).
 Latency is the customer's wait for each reply; engine overhead is that minus the model's time.
 The latency targets are the 0.5B's on 2 cores: run it with the model on 2 cores
 (SHOPKEEP_LLM__THREADS=2, or `taskset -c 0,1`) on an otherwise idle machine.
@@ -36,18 +40,29 @@ def main() -> int:
     parser.add_argument("--model", default="0.5b", help="0.5b, 1.5b, or an endpoint's model")
     parser.add_argument("--suite", default="scenarios", help="a scenario file or folder")
     parser.add_argument("--limit", type=int, default=None, help="the first N scenarios only")
+    parser.add_argument(
+        "--baseline-sample",
+        type=int,
+        default=24,
+        help="how many scenarios, spread evenly over the suite, the baseline plays (0: all)",
+    )
     args = parser.parse_args()
 
     scenarios = load_suite(args.suite)[: args.limit]
+    step = max(1, len(scenarios) // args.baseline_sample) if args.baseline_sample else 1
+    sample = scenarios[::step][: args.baseline_sample or None]
+    sampled = {s.id for s in sample}
     config = Settings()
-    llm = llm_settings_for(args.model, config.llm)
+    # The baseline's first prompt (the policy and every tool) is about 4.7k tokens.
+    llm = llm_settings_for(args.model, config.llm).model_copy(update={"context_size": 8192})
     gateway = open_gateway(llm, config.cache_dir)
     console = Console(stderr=True)
     measured: dict[str, Metrics] = {}
+    on_sample: dict[str, Metrics] = {}
     with demo_shop() as shop:
         for mode in MODES:
             run = run_suite(
-                scenarios,
+                scenarios if mode == "flows" else sample,
                 shop=shop,
                 assistant_for=engine_assistant(gateway, mode),
                 prices=gateway.prices,
@@ -57,10 +72,16 @@ def main() -> int:
                 console=console,
             )
             measured[mode] = measure(run.results, run.price_entries)
+            on_sample[mode] = measure(
+                [r for r in run.results if r.id in sampled], run.price_entries
+            )
 
-    flows, baseline = measured["flows"], measured["baseline"]
+    flows = measured["flows"]
     cores = llm.threads or available_cpus()
-    print(f"{len(scenarios)} scenarios from {args.suite}, model {args.model}, {cores} cores")
+    print(
+        f"{len(scenarios)} scenarios from {args.suite} (baseline: {len(sample)} of them), "
+        f"model {args.model}, {cores} cores"
+    )
     print(f"{'':36s}" + "".join(f"{mode:>14s}" for mode in MODES))
     rows: list[tuple[str, Callable[[Metrics], str]]] = [
         ("success", lambda m: f"{m.resolved}/{m.conversations} {m.success_rate:.0%}"),
@@ -74,8 +95,17 @@ def main() -> int:
     ]
     for name, show in rows:
         print(f"{name:36s}" + "".join(f"{show(measured[mode]):>14s}" for mode in MODES))
-    ratio = token_ratio(flows, baseline)
-    print(f"prompt tokens per resolved, baseline/flows: {ratio_text(ratio, flows, baseline)}")
+    same = on_sample["flows"], on_sample["baseline"]
+    print(f"on the baseline's {len(sample)} scenarios:")
+    for name, show in rows[:1] + rows[6:]:
+        print(f"  {name:34s}" + "".join(f"{show(m):>14s}" for m in same))
+    per_conversation = [m.prompt_tokens / max(m.conversations, 1) for m in same]
+    print(
+        f"  {'prompt tokens per conversation':34s}"
+        + "".join(f"{v:>14,.0f}" for v in per_conversation)
+    )
+    ratio = token_ratio(*same)
+    print(f"prompt tokens per resolved, baseline/flows: {ratio_text(ratio, *same)}")
 
     model = args.model.lower()
     for name, wanted in SUCCESS_TARGETS.items():
@@ -101,7 +131,7 @@ def main() -> int:
     target(
         "prompt tokens per resolved conversation >= 5x fewer than the baseline",
         None if ratio is None else ratio >= 5,
-        ratio_text(ratio, flows, baseline),
+        ratio_text(ratio, *same),
     )
     overhead = flows.engine_overhead_p95_ms
     target(

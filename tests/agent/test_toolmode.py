@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -224,6 +225,27 @@ def test_that_account_tools_are_refused_until_the_customer_is_verified(
     assert result.reply == "It is pending."
 
 
+def test_that_a_name_written_family_name_first_still_verifies(
+    bench: Callable[..., Bench],
+) -> None:
+    customer = bench().shop.customers.get(bench().shop.customers.find_by_email(CUSTOMER))
+    zip_code = customer.addresses[0].zip
+    b = bench(
+        call(
+            "verify_customer_by_name_zip",
+            first_name=customer.last_name,
+            last_name=customer.first_name,
+            zip_code=zip_code,
+        ),
+        "您好，已确认身份。",
+        mode="tools",
+    )
+    (result,) = b.chat(None, f"我是{customer.last_name}{customer.first_name}，邮编 {zip_code}")
+    assert [e for e in result.events if e["kind"] == "verified"] == [
+        {"kind": "verified", "turn": 1, "customer_id": customer.id}
+    ]
+
+
 def test_that_a_guest_in_tools_mode_is_not_offered_account_tools(
     bench: Callable[..., Bench],
 ) -> None:
@@ -277,8 +299,10 @@ def test_that_bad_arguments_give_the_model_an_error_and_not_an_exception(
     (result,) = b.chat(CUSTOMER, "cancel my order")
     last = b.backend.requests[-1]
     missing, reason, not_an_id = tool_results(last)
-    assert missing == "error: bad arguments for get_order: order_id: Field required"
-    assert reason.startswith("error: bad arguments for cancel_order: reason: Input should be")
+    assert missing == "error: bad arguments for get_order(order_id): order_id: Field required"
+    assert reason.startswith(
+        "error: bad arguments for cancel_order(order_id, reason): reason: Input should be"
+    )
     assert not_an_id.startswith("error: 'not an id' is not an order id")
     assert "unknown tool 'nonexistent_tool'" in last.messages[-1].content
     assert result.reply == "Sorry, I could not do that."
@@ -306,6 +330,15 @@ def test_that_an_unreadable_call_is_never_shown_to_the_customer(
     assert "unreadable tool call" in b.backend.requests[1].messages[-1].content
 
 
+def test_that_a_reply_echoing_a_tool_result_is_not_shown_to_the_customer(
+    bench: Callable[..., Bench],
+) -> None:
+    b = bench(call("list_promotions"), '{"coupons": []}', "We have no coupons now.", mode="tools")
+    (result,) = b.chat(None, "any coupons?")
+    assert result.reply == "We have no coupons now."
+    assert "not a reply" in b.backend.requests[2].messages[-1].content
+
+
 def test_that_a_reply_listing_many_calls_runs_only_the_first_few_and_no_repeats(
     bench: Callable[..., Bench],
 ) -> None:
@@ -317,17 +350,15 @@ def test_that_a_reply_listing_many_calls_runs_only_the_first_few_and_no_repeats(
     assert commands[2]["result"].startswith("error: this call was already made")
 
 
-def test_that_a_store_refusal_reaches_the_model_as_its_code(
+def test_that_a_store_refusal_reaches_the_model_as_its_code_once(
     bench: Callable[..., Bench],
 ) -> None:
     delivered = order_of(bench().shop, CUSTOMER, "delivered")
-    b = bench(
-        call("cancel_order", order_id=delivered.id, reason="no longer needed"),
-        "That order was delivered, so it can't be cancelled.",
-        mode="tools",
-    )
+    cancel = call("cancel_order", order_id=delivered.id, reason="no longer needed")
+    b = bench(cancel, cancel, "That order was delivered, so it can't be cancelled.", mode="tools")
     (result,) = b.chat(CUSTOMER, f"cancel {delivered.id}")
-    assert json.loads(tool_results(b.backend.requests[1])[-1])["error"] == "order_not_cancellable"
+    first, again = tool_results(b.backend.requests[2])
+    assert json.loads(first)["error"] == "order_not_cancellable" and again == first
     assert result.staged is None
     assert [e["kind"] for e in result.events] == ["refused"]
 
@@ -347,16 +378,49 @@ def test_that_a_model_that_never_answers_gets_a_polite_reply_after_six_calls(
 def test_that_the_baseline_prompt_holds_the_policy_and_every_tool_and_tools_mode_is_much_smaller(
     bench: Callable[..., Bench],
 ) -> None:
-    base = bench("Hello!", mode="baseline")
-    base.chat(CUSTOMER, "hello")
-    lean = bench("Hello!", mode="tools")
-    lean.chat(CUSTOMER, "hello")
+    base = bench("Which order?", mode="baseline")
+    base.chat(CUSTOMER, "I want to cancel an order")
+    lean = bench("Which order?", mode="tools")
+    lean.chat(CUSTOMER, "I want to cancel an order")
     (baseline,) = base.backend.requests
     (tools,) = lean.backend.requests
     assert baseline.messages[0].content == BASELINE_SYSTEM and POLICY in BASELINE_SYSTEM
     assert {t.name for t in baseline.tools} == set(TOOLBOX.tools)
     assert tools.messages[0].content == TOOLS_SYSTEM
-    assert prompt_tokens(baseline) > 1.5 * prompt_tokens(tools)
+    assert prompt_tokens(baseline) > 4 * prompt_tokens(tools)
+
+
+def test_that_tools_mode_offers_the_tools_of_the_likely_jobs_and_all_when_nothing_tells(
+    bench: Callable[..., Bench],
+) -> None:
+    b = bench("Which order?", "Sure.", "Hm?", mode="tools")
+    conversation = b.chat(CUSTOMER, "I want to cancel an order")[0].conversation_id
+    b.more(conversation, "the pink one")  # nothing in it: the previous turn's job still holds
+    b.chat(CUSTOMER, "hmm")
+    cancel, still_cancel, anything = ({t.name for t in r.tools} for r in b.backend.requests)
+    assert (
+        cancel
+        == still_cancel
+        == {
+            "get_customer",
+            "list_orders",
+            "get_order",
+            "cancel_order",
+            "transfer_to_human",
+        }
+    )
+    assert anything == {t for t in TOOLBOX.tools if not t.startswith("verify_")}
+
+
+def test_that_a_call_to_a_tool_left_out_gets_every_tool_on_the_next_try(
+    bench: Callable[..., Bench],
+) -> None:
+    b = bench(call("list_local_stores"), call("list_local_stores"), "Here.", mode="tools")
+    (result,) = b.chat(CUSTOMER, "I want to cancel an order")
+    first, second, _ = b.backend.requests
+    assert "list_local_stores" not in {t.name for t in first.tools}
+    assert "list_local_stores" in {t.name for t in second.tools}
+    assert result.reply == "Here."
 
 
 def test_that_the_customers_language_is_told_to_the_model_after_the_stable_prompt(
@@ -449,6 +513,57 @@ def test_that_an_order_is_staged_with_the_stores_quote(bench: Callable[..., Benc
     assert result.staged["args"]["expected_total"]["amount"] == quote.total.amount
     assert quote.total.display() in result.reply
     assert len(shop.orders.history(customer.id)) == 2  # nothing placed yet
+
+
+def test_that_a_food_order_is_staged_for_an_open_slot_and_placed_on_the_yes(
+    bench: Callable[..., Bench],
+) -> None:
+    shop = bench().shop
+    store_id = "cloud-pearl-hongdae"
+    item = shop.local.menu(store_id)[0]
+    slot = shop.local.slots(store_id, count=3)[2]
+    customer = shop.customers.get(shop.customers.find_by_email(CUSTOMER))
+    method = customer.payment_methods[-1]
+    b = bench(
+        call(
+            "place_local_order",
+            store_id=store_id,
+            lines=[{"menu_item_id": item.id, "quantity": 2, "options": {"sugar": "50"}}],
+            slot_start=slot.starts_at.astimezone(ZoneInfo("Asia/Seoul")).isoformat(),
+            payment_method_id=method.id,
+        ),
+        mode="tools",
+    )
+    first, second = b.chat(CUSTOMER, "버블티 두 잔 픽업 주문할게요", "네")
+    assert first.staged is not None and first.staged["action"] == "place_local_order"
+    assert "12:30" in first.reply and "클래식 펄 밀크티" in first.reply
+    (placed,) = [e for e in second.events if e["kind"] == "order_placed"]
+    order = shop.orders.get(customer.id, placed["order_id"])
+    assert order.slot_start == slot.starts_at and order.local_store_id == store_id
+    assert placed["total_minor"] == first.staged["args"]["expected_total"]["amount"]
+
+
+def test_that_a_full_or_closed_slot_is_refused_with_the_next_open_ones(
+    bench: Callable[..., Bench],
+) -> None:
+    shop = bench().shop
+    item = shop.local.menu("cloud-pearl-hongdae")[0]
+    customer = shop.customers.get(shop.customers.find_by_email(CUSTOMER))
+    b = bench(
+        call(
+            "place_local_order",
+            store_id="cloud-pearl-hongdae",
+            lines=[{"menu_item_id": item.id}],
+            slot_start="2026-11-20T03:00:00+09:00",  # 3 a.m. in Seoul
+            payment_method_id=customer.payment_methods[-1].id,
+        ),
+        "That time is closed.",
+        mode="tools",
+    )
+    (result,) = b.chat(CUSTOMER, "one milk tea at 3am")
+    told = tool_results(b.backend.requests[1])[-1]
+    assert told.startswith("error: that slot is closed or full; next open slots: 2026-11-20T")
+    assert result.staged is None
 
 
 # --- the pieces -----------------------------------------------------------------------------

@@ -115,6 +115,10 @@ def run_modes(scenarios: list[Scenario], modes: list[str], model: str | None) ->
 
     config = settings()
     llm = llm_settings_for(model, config.llm)
+    if set(modes) - {"flows"} and llm.backend == "local":
+        # The function-calling modes send every tool (and the baseline the whole policy): about
+        # 4.7k tokens before the conversation starts.
+        llm = llm.model_copy(update={"context_size": max(llm.context_size, 8192)})
     label = model or (llm.local_model if llm.backend == "local" else llm.model or llm.backend)
     runs = []
     with model_errors():
