@@ -115,3 +115,19 @@ def test_that_a_variant_in_a_cart_is_not_removed_from_the_catalog(store: Store) 
             )
         )
     assert [v.id for v in store.catalog.product("lamp").variants] == ["lamp-1"]
+
+
+def test_that_the_whole_catalog_read_again_shows_changes_made_by_another_process(
+    store: Store,
+) -> None:
+    before = {p.id: p for p in store.catalog.everything()}
+    assert [p.id for p in store.catalog.everything()] == list(before)
+    other = Store(store.db, policy=store.ctx.policy)  # another worker on the same database
+    product = next(iter(before.values()))
+    variant = product.variants[0]
+    other.catalog.set_stock(variant.id, 3)
+    after = {p.id: p for p in store.catalog.everything()}
+    assert next(v for v in after[product.id].variants if v.id == variant.id).stock == 3
+    other.catalog.add_review(product.id, author="Kim", rating=1, body="Broke on day one.")
+    reviewed = {p.id: p for p in store.catalog.everything()}[product.id]
+    assert reviewed.review_count == product.review_count + 1

@@ -231,3 +231,18 @@ def test_that_bad_store_data_is_refused_with_a_clear_error(store: Store) -> None
     with pytest.raises(InvalidRequest):
         store.local.slots("tea-a", start=datetime(2026, 11, 20, 12, 0))
     assert [s.id for s in store.local.stores()] == ["tea-a", "tea-b", "tea-c"]
+
+
+def test_that_the_menus_read_again_show_changes_made_by_another_process(store: Store) -> None:
+    from shopkeep.store.models import MenuItem
+
+    menus = store.local.menus()
+    store_id, items = next((sid, items) for sid, items in menus.items() if items)
+    assert store.local.menus() == menus
+    other = Store(store.db, policy=store.ctx.policy)  # another worker on the same database
+    with other.db.transaction() as s:  # the merchant takes a dish off the menu
+        item = s.get(MenuItem, items[0].id)
+        assert item is not None
+        item.available = False
+    changed = store.local.menus()[store_id]
+    assert next(i for i in changed if i.id == items[0].id).available is False

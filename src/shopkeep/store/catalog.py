@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from shopkeep.store.context import StoreContext
@@ -145,13 +146,35 @@ def _loaded() -> Any:
     )
 
 
+def catalog_stamp(s: Session) -> str:
+    """A digest of every row a product view is made from."""
+    digest = hashlib.blake2b(digest_size=16)
+    for table in (cast(Table, m.__table__) for m in (Product, Variant, ProductAttribute)):
+        for row in s.execute(select(table).order_by(*table.primary_key)):
+            digest.update(repr(tuple(row)).encode())
+    reviews = s.execute(select(func.count(), func.coalesce(func.sum(Review.rating), 0))).one()
+    digest.update(repr(tuple(reviews)).encode())
+    return digest.hexdigest()
+
+
 class Catalog:
     """Read the catalog as a shopper does, and keep it as a merchant does."""
 
     def __init__(self, ctx: StoreContext) -> None:
         self._ctx = ctx
+        self._everything: tuple[str, list[ProductView]] | None = None
 
     # --- reading --------------------------------------------------------------------------
+
+    def everything(self) -> list[ProductView]:
+        """Every product, in catalog order. Kept between calls while the catalog is unchanged:
+        one query over its rows (stock and prices included) tells, so any process sees another
+        process's changes on its next call."""
+        with self._ctx.db.reading() as s:
+            stamp = catalog_stamp(s)
+        if self._everything is None or self._everything[0] != stamp:
+            self._everything = (stamp, [hit.product for hit in self.search("", limit=1_000_000)])
+        return list(self._everything[1])
 
     def product(self, product_id: str) -> ProductView:
         with self._ctx.db.reading() as s:

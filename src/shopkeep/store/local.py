@@ -7,13 +7,14 @@ store and the same slot at other stores of the same kind nearby.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from shopkeep.store.checkout import Placement, fingerprint, place
@@ -212,9 +213,29 @@ def open_slots(
     return found
 
 
+def menus_stamp(s: Session) -> str:
+    """A digest of every row the active stores and their menus are made from."""
+    digest = hashlib.blake2b(digest_size=16)
+    for model in (LocalStore, OptionGroup, OptionChoice, MenuItem):
+        table = cast(Table, model.__table__)
+        for row in s.execute(select(table).order_by(*table.primary_key)):
+            digest.update(repr(tuple(row)).encode())
+    return digest.hexdigest()
+
+
 class LocalServices:
     def __init__(self, ctx: StoreContext) -> None:
         self._ctx = ctx
+        self._menus: tuple[str, dict[str, list[MenuItemView]]] | None = None
+
+    def menus(self) -> dict[str, list[MenuItemView]]:
+        """Every active store's menu, by store id. Kept between calls while stores and menus
+        are unchanged; one query over their rows tells."""
+        with self._ctx.db.reading() as s:
+            stamp = menus_stamp(s)
+        if self._menus is None or self._menus[0] != stamp:
+            self._menus = (stamp, {st.id: self.menu(st.id) for st in self.stores()})
+        return dict(self._menus[1])
 
     # --- reading --------------------------------------------------------------------------
 

@@ -561,7 +561,7 @@ def catalog(tools: ShopTools) -> list[ProductView]:
     """Every product, in catalog order, read once per turn (the tools live for one turn)."""
     products = _READ.get(tools)
     if products is None:
-        products = [hit.product for hit in tools.store.catalog.search("", limit=10_000)]
+        products = tools.store.catalog.everything()
         _READ[tools] = products
     return products
 

@@ -213,8 +213,9 @@ class Menus:
     @classmethod
     def read(cls, tools: ShopTools) -> Menus:
         local = tools.store.local
-        stores = {s.id: s for s in local.stores()}
-        items = {i.id: i for sid in stores for i in local.menu(sid) if i.available}
+        menus = local.menus()
+        stores = {s.id: s for s in local.stores() if s.id in menus}
+        items = {i.id: i for sid in stores for i in menus[sid] if i.available}
         return cls(stores, items)
 
     def of(self, store_id: str) -> list[MenuItemView]:

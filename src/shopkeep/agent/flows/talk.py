@@ -6,6 +6,7 @@ import re
 
 from shopkeep.agent import phrases, render
 from shopkeep.agent.flows.base import Flow, Step, Turn
+from shopkeep.agent.flows.catalog import CATEGORY_NAMES
 from shopkeep.agent.jobs import Language
 from shopkeep.agent.state import Frame
 from shopkeep.store.errors import CouponNotFound
@@ -130,14 +131,6 @@ def campaign_line(c: CampaignView, lang: Language) -> str:
             "ko": f"; 남은 예산 {left}",
         }[lang]
     )
-
-
-CATEGORY_NAMES: dict[str, dict[Language, str]] = {
-    "beauty": {"en": "beauty", "zh": "美妆护肤", "ko": "뷰티"},
-    "electronics": {"en": "electronics", "zh": "数码电子", "ko": "전자기기"},
-    "apparel": {"en": "apparel", "zh": "服饰", "ko": "의류"},
-    "home": {"en": "home", "zh": "家居", "ko": "홈"},
-}
 
 
 class PromotionsFlow(Flow):
