@@ -63,6 +63,12 @@ class Assistant:
         self.mode = mode
         self.free_wording = free_wording
 
+    def warm_up(self) -> None:
+        """Read what every turn reads (the catalog, the menus) once, before the first customer
+        waits for it; later reads reuse it while the store says it is unchanged."""
+        self.store.catalog.everything()
+        self.store.local.menus()
+
     def start(
         self, *, customer_id: str | None = None, channel: str = "chat", language: str | None = None
     ) -> str:

@@ -47,6 +47,7 @@ def chat(
         gateway = open_gateway(llm_settings_for(model, config.llm), config.cache_dir)
     chosen: Literal["flows", "tools", "baseline"] = mode  # type: ignore[assignment]
     assistant = Assistant(store, gateway, mode=chosen, free_wording=config.agent.free_wording)
+    assistant.warm_up()
     if resume:
         conversation = store.conversations.get(resume)
         conversation_id = conversation.id

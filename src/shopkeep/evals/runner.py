@@ -57,7 +57,11 @@ def engine_assistant(gateway: ModelGateway, mode: str) -> AssistantFactory:
     chosen = cast(Mode, mode)
 
     def assistant_for(store: Store) -> Conversing:
-        return Assistant(store, gateway, mode=chosen)
+        assistant = Assistant(store, gateway, mode=chosen)
+        # As a server does at start-up; the fresh copy of the shop per scenario would otherwise
+        # charge its first reader for loading the catalog.
+        assistant.warm_up()
+        return assistant
 
     return assistant_for
 
