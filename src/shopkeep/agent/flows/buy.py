@@ -19,7 +19,6 @@ from shopkeep.agent.flows.catalog import (
     customer_of,
     find,
     mentioned_values,
-    name_score,
     pick_shown,
     product_line,
     product_terms,
@@ -476,7 +475,7 @@ class BuyFlow(Flow):
         step, changed = self._read_product(t, frame, products)
         if step is not None:
             return step
-        more_step, more = self._read_choices(t, frame, products, picking)
+        more_step, more = self._read_choices(t, frame, products, picking, fresh_pick=changed)
         if more_step is not None:
             return more_step
         if corrected and not (changed or more):
@@ -503,9 +502,6 @@ class BuyFlow(Flow):
         current = slots.get("product_id")
         terms = product_terms(t.text, products, drop=[*t.x.coupon_codes, *t.x.emails])
         named = best_named(terms, products)
-        if named and len(terms) >= 4 and sum(name_score(t_, named[0]) for t_ in terms) < 2:
-            # One word in eight ("rice" in a noodle soup order) does not name a product.
-            named = []
         picked: str | None = None
         if frame.asked == "product":
             candidates = [str(c) for c in slots.get("candidates", [])]
@@ -587,7 +583,13 @@ class BuyFlow(Flow):
         return fitting[0] if len(fitting) == 1 else None
 
     def _read_choices(
-        self, t: Turn, frame: Frame, products: list[ProductView], picking: bool
+        self,
+        t: Turn,
+        frame: Frame,
+        products: list[ProductView],
+        picking: bool,
+        *,
+        fresh_pick: bool = False,
     ) -> tuple[Step | None, bool]:
         """Options, quantity, then coupon, payment and address."""
         slots = frame.slots
@@ -596,6 +598,10 @@ class BuyFlow(Flow):
         used_numbers: set[int] = set()
         if product is not None:
             mentioned, missing = mentioned_options(t.text, product, t.x.quantity)
+            request = str(slots.get("request") or "")
+            if fresh_pick and not mentioned and request and request != t.text:
+                # "是的" to "did you mean …?": the options came with the first request ("30ml的")
+                mentioned, _ = mentioned_options(request, product, None)
             number = choice_number(t, frame)
             if not mentioned and number is not None:
                 if frame.asked and frame.asked.startswith(_ASKED_OPTION):
