@@ -210,3 +210,25 @@ def test_that_free_wording_keeps_a_grounded_rewording_and_drops_one_that_adds_a_
     assert "10%" not in done.reply and "voucher" not in done.reply
     assert order.id in done.reply
     assert len(done.usage) == 1
+
+
+def test_that_orders_in_a_state_are_found_however_many_newer_orders_are_in_others(
+    shop: Store,
+) -> None:
+    from shopkeep.agent.state import State
+    from shopkeep.agent.tools import ShopTools
+
+    for customer in shop.customers.page(limit=100):
+        history = shop.orders.history(customer.id)
+        if (
+            len(history) >= 2
+            and history[0].status != "delivered"
+            and any(o.status == "delivered" for o in history)
+        ):
+            break
+    else:  # pragma: no cover - the demo has such customers
+        raise AssertionError("no demo customer with a delivered order behind a newer one")
+    tools = ShopTools(shop, State(customer_id=customer.id))
+    (found,) = tools.orders({"delivered"}, limit=1)
+    assert found.status == "delivered"
+    assert found.id == next(o.id for o in history if o.status == "delivered")
