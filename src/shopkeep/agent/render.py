@@ -136,9 +136,13 @@ def order_block(order: OrderView, lang: Language, name_of: NameOf) -> str:
     return "\n".join(lines)
 
 
-def order_list(orders: Iterable[OrderSummary], lang: Language) -> str:
+def order_list(
+    orders: Iterable[OrderSummary], lang: Language, item_name: Callable[[str], str] = str
+) -> str:
+    """Numbered orders; `item_name` turns an item's stored name into the reply language's."""
     return "\n".join(
-        f"{i}. {o.id} — {status(o.status, lang)} — {', '.join(o.item_names)} — {money(o.total)}"
+        f"{i}. {o.id} — {status(o.status, lang)} — "
+        f"{SEP[lang].join(item_name(n) for n in o.item_names)} — {money(o.total)}"
         for i, o in enumerate(orders, 1)
     )
 

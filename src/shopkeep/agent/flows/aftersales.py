@@ -204,7 +204,7 @@ def _units_text(t: Turn, units: list[OrderItemView]) -> list[str]:
     counted: dict[tuple[str, str], int] = {}
     for unit in units:
         name = t.name_of(unit.product_id, unit.name)
-        key = (name, render.options_text(unit.options))
+        key = (name, render.options_text(unit.options, t.lang))
         counted[key] = counted.get(key, 0) + 1
     shown = []
     for (name, opts), count in counted.items():

@@ -48,6 +48,13 @@ class Turn:
     def name_of(self, product_id: str | None, stored: str) -> str:
         return self.tools.product_name(product_id, stored, self.lang)
 
+    def item_name(self, stored: str) -> str:
+        """An order line's stored (English) name in the reply language, from the catalog."""
+        for product in self.tools.store.catalog.everything():
+            if stored in product.name.values():
+                return self.tools.product_name(product.id, stored, self.lang)
+        return stored
+
     def reread(self, text: str) -> Turn:
         """The same turn reading another text (a request held while identity was checked)."""
         return Turn(
@@ -120,6 +127,10 @@ def pick_order(
         frame.slots["order_id"] = order.id
         return order
     candidates: list[OrderSummary] = t.tools.orders(eligible)
+    just_shown = [o for o in candidates if t.state.shown_orders == [o.id]]
+    if just_shown:
+        # "I want to return it" right after looking at one order: that order.
+        candidates = just_shown
     if len(candidates) == 1:
         order = t.tools.order(candidates[0].id)
         frame.slots["order_id"] = order.id
@@ -131,5 +142,5 @@ def pick_order(
     shown = candidates[:5]
     t.state.shown_orders = [o.id for o in shown]
     frame.asked = "order"
-    t.say("which_order", orders=render.order_list(shown, t.lang))
+    t.say("which_order", orders=render.order_list(shown, t.lang, t.item_name))
     return None

@@ -258,6 +258,9 @@ def pick_shop_order(
                 others = [o for o in t.tools.orders(fallback) if o.kind == "retail"]
                 holding = _holding(t, others)
             candidates = holding or candidates
+        just_shown = [o for o in candidates if t.state.shown_orders == [o.id]]
+        if just_shown and frame.asked != "order":
+            candidates = just_shown  # "I want to return it" right after looking at one order
         if not candidates:
             t.say("no_eligible_orders", what=what[t.lang])
             frame.asked = None
@@ -268,7 +271,7 @@ def pick_shop_order(
             shown = candidates[:5]
             t.state.shown_orders = [o.id for o in shown]
             frame.asked = "order"
-            t.say("which_order", orders=render.order_list(shown, t.lang))
+            t.say("which_order", orders=render.order_list(shown, t.lang, t.item_name))
             return None
         frame.slots["order_id"] = candidates[0].id
     return pick_order(t, frame, eligible | (fallback or set()), what)
@@ -485,7 +488,7 @@ def _base_colour(value: str, siblings: Iterable[str]) -> str | None:
 def units_text(units: list[OrderItemView], t: Turn) -> str:
     first = units[0]
     name = t.name_of(first.product_id, first.name)
-    opts = render.options_text(first.options)
+    opts = render.options_text(first.options, t.lang)
     shown = f"{name} ({opts})" if opts else name
     return f"{shown} × {len(units)}" if len(units) > 1 else shown
 
@@ -754,7 +757,7 @@ def choose_targets(
             # "yes" to the one option offered
             choice, said = Wanted("ok", others[0]), True
         listing = options_list(others)
-        shown = f"{name} ({render.options_text(unit.options)})"
+        shown = f"{name} ({render.options_text(unit.options, t.lang)})"
         if choice.reason == "ok" and choice.variant is not None:
             for u in group:
                 targets[str(u.id)] = choice.variant.id
@@ -921,8 +924,8 @@ def swap_lines(
         name = t.name_of(unit.product_id, unit.name)
         count = f" × {len(group)}" if len(group) > 1 else ""
         lines.append(
-            f"- {name}: {render.options_text(unit.options)} → "
-            f"{render.options_text(variant.options)}{count} "
+            f"- {name}: {render.options_text(unit.options, t.lang)} → "
+            f"{render.options_text(variant.options, t.lang)}{count} "
             f"({render.money(unit.unit_price)} → {render.money(variant.price)})"
         )
         old_ids += [u.variant_id or "" for u in group]

@@ -62,6 +62,7 @@ class OrderStatusFlow(Flow):
             if order is None:
                 return "ask" if frame.asked == "order" else "done"
             t.add(render.order_block(order, t.lang, t.name_of))
+            t.state.shown_orders = [order.id]
             return "done"
         recent = t.tools.orders(limit=5)
         if not recent:
@@ -69,10 +70,11 @@ class OrderStatusFlow(Flow):
             return "done"
         if len(recent) == 1:
             t.add(render.order_block(t.tools.order(recent[0].id), t.lang, t.name_of))
+            t.state.shown_orders = [recent[0].id]
             return "done"
         t.state.shown_orders = [o.id for o in recent]
         frame.asked = "order"
-        t.say("status_recent", orders=render.order_list(recent, t.lang))
+        t.say("status_recent", orders=render.order_list(recent, t.lang, t.item_name))
         return "ask"
 
 
