@@ -7,7 +7,6 @@ from __future__ import annotations
 import time
 from typing import Any, Literal
 
-from shopkeep.agent import phrases
 from shopkeep.agent.extract import extract
 from shopkeep.agent.flows import FLOWS
 from shopkeep.agent.flows.base import Step, Turn
@@ -538,6 +537,3 @@ def summary(t: Turn, store: Store, reason: str) -> str:
         f"Reason: {reason}. Customer: {who}. Language: {t.lang}. "
         f"Jobs in progress: {jobs}. Last message: {t.text[:300]}"
     )
-
-
-__all__ = ["Assistant", "Mode", "phrases"]
