@@ -81,15 +81,7 @@ class ShopTools:
     def orders(self, statuses: set[str] | None = None, limit: int = 20) -> list[OrderSummary]:
         """The customer's orders, newest first; with `statuses`, the newest in those states
         (however many older orders in other states came after them)."""
-        if statuses is None:
-            return self.store.orders.history(self.customer_id, limit=limit)
-        found = [
-            order
-            for status in sorted(statuses)
-            for order in self.store.orders.history(self.customer_id, status=status, limit=limit)
-        ]
-        found.sort(key=lambda o: o.created_at, reverse=True)
-        return found[:limit]
+        return self.store.orders.history(self.customer_id, status=statuses, limit=limit)
 
     def order(self, order_id: str) -> OrderView:
         """Another customer's order is not found, exactly like an order that does not exist."""

@@ -10,6 +10,7 @@ and made before the change's transaction, and refunded if the change then does n
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -133,9 +134,14 @@ class Orders:
             return order_view(load_order(s, order_id, customer_id))
 
     def history(
-        self, customer_id: str, *, status: str | None = None, limit: int = 20
+        self,
+        customer_id: str,
+        *,
+        status: str | Collection[str] | None = None,
+        limit: int = 20,
     ) -> list[OrderSummary]:
-        """The customer's orders, newest first."""
+        """The customer's orders, newest first; with `status`, only those in it (one status, or
+        any of several)."""
         with self._ctx.db.reading() as s:
             query = (
                 select(Order)
@@ -146,8 +152,10 @@ class Orders:
                 .order_by(Order.position.desc())
                 .limit(limit)
             )
-            if status is not None:
+            if isinstance(status, str):
                 query = query.where(Order.status == status)
+            elif status is not None:
+                query = query.where(Order.status.in_(sorted(status)))
             return [order_summary(o) for o in s.scalars(query)]
 
     # --- cancel ---------------------------------------------------------------------------
