@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from agent_bench import Bench
 from test_changes import (
     committed,
     find,
@@ -16,7 +17,6 @@ from test_changes import (
     someone_elses,
 )
 
-from conftest import Bench
 from shopkeep.store.money import Money
 from shopkeep.store.views import CustomerView, OrderItemView, OrderView
 

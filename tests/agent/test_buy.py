@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from agent_bench import Bench
 from sqlalchemy import select
 
-from conftest import Bench
 from shopkeep.agent.result import TurnResult
 from shopkeep.store import Store
 from shopkeep.store.checkout import LineRequest

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from agent_bench import Bench
 from sqlalchemy import select
 
-from conftest import Bench
 from shopkeep.agent.result import TurnResult
 from shopkeep.store import Store
 from shopkeep.store.models import Customer

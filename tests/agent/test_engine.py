@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from agent_bench import Bench
 from sqlalchemy import func, select
 
-from conftest import Bench
 from shopkeep.agent.engine import Assistant
 from shopkeep.evals.demo import EVAL_NOW
 from shopkeep.llm import ModelGateway, ScriptedBackend

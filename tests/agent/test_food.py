@@ -8,9 +8,9 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from agent_bench import Bench
 from sqlalchemy import func, select
 
-from conftest import Bench
 from shopkeep.agent.result import TurnResult
 from shopkeep.store import Store
 from shopkeep.store.local import (

@@ -10,9 +10,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from agent_bench import Bench
 from sqlalchemy import select
 
-from conftest import Bench
 from shopkeep.agent import toolmode
 from shopkeep.agent.toolmode import BASELINE_SYSTEM, POLICY, TOOLBOX, TOOLS_SYSTEM
 from shopkeep.llm import ChatRequest

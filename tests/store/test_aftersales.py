@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from store_seed import Clock, usd
 from test_orders import buy
 
-from conftest import Clock, usd
 from shopkeep.store import Store
 from shopkeep.store.errors import (
     AfterSalesAlreadyRequested,

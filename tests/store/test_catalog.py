@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from store_seed import usd
 
-from conftest import usd
 from shopkeep.store import Money, Store
 from shopkeep.store.catalog import ProductInput, VariantInput
 from shopkeep.store.errors import InvalidRequest, ProductNotFound, VariantNotFound

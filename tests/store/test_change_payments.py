@@ -9,9 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import select
+from store_seed import usd
 from test_orders import buy
 
-from conftest import usd
 from shopkeep.store import Money, Store
 from shopkeep.store.customers import PaymentMethodInput
 from shopkeep.store.errors import PaymentDeclined, PaymentMethodUnusable, StoreError

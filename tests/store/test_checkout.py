@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
+from store_seed import HOME, Clock, usd
 
-from conftest import HOME, Clock, usd
 from shopkeep.store import Money, Store
 from shopkeep.store.checkout import LineRequest
 from shopkeep.store.errors import (

@@ -9,8 +9,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from store_seed import usd
 
-from conftest import usd
 from shopkeep.store import Money, Store
 from shopkeep.store.catalog import ProductInput, VariantInput
 from shopkeep.store.checkout import LineRequest

@@ -11,8 +11,8 @@ import pytest
 from alembic import command
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from store_seed import Clock
 
-from conftest import Clock
 from shopkeep.store import Database, Store
 from shopkeep.store.checkout import LineRequest
 from shopkeep.store.conversations import MAX_MESSAGE_CHARS

@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from sqlalchemy import func, select
+from store_seed import Clock, seed
 
-from conftest import Clock, seed
 from shopkeep.store import Database, Store
 from shopkeep.store.checkout import LineRequest
 from shopkeep.store.errors import StoreError

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from store_seed import START, Clock, usd
 
-from conftest import START, Clock, usd
 from shopkeep.store import Store
 from shopkeep.store.errors import (
     InvalidOption,

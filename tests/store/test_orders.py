@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from store_seed import HOME, usd
 
-from conftest import HOME, usd
 from shopkeep.store import Store
 from shopkeep.store.checkout import LineRequest
 from shopkeep.store.errors import (

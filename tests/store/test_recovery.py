@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from store_seed import Clock, usd
 
-from conftest import Clock, usd
 from shopkeep.store import Money, Store
 from shopkeep.store.checkout import LineRequest, Placement, _reserve, fingerprint
 from shopkeep.store.errors import OrderNotFound

@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select, update
+from store_seed import Clock
 from typer.testing import CliRunner
 
-from conftest import Clock
 from shopkeep.store import Database, Store
 from shopkeep.store.checkout import LineRequest
 from shopkeep.store.customers import CustomerInput

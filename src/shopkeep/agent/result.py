@@ -23,7 +23,8 @@ class TurnResult:
     """What happened, each with a "kind": "staged", "committed" (with "action", "staged_turn",
     "turn" and the action's ids), "order_placed" ("order_id", "total_minor", "currency"),
     "refused" (a store refusal: "code"), "guard" (a guard stopped something: "reason"),
-    "handoff" ("reason"), "verified" ("customer_id")."""
+    "handoff" ("reason"), "verified" ("customer_id"), "shown" (products listed in the reply:
+    "product_ids")."""
     usage: tuple[UsageRecord, ...] = field(default=())
     """Every model call of the turn."""
     wall_seconds: float = 0.0

@@ -40,6 +40,12 @@ class Turn:
     def event(self, kind: str, /, **data: Any) -> None:
         self.events.append({"kind": kind, "turn": self.state.turn, **data})
 
+    def show_products(self, product_ids: list[str]) -> None:
+        """Products listed in the reply: "the second one" picks from them, and a web page shows
+        them as cards (the "shown" event)."""
+        self.state.shown_products = product_ids
+        self.event("shown", product_ids=product_ids)
+
     def refused(self, error: StoreError) -> None:
         """A store refusal, explained in the customer's language; nothing was changed."""
         self.event("refused", code=error.code)

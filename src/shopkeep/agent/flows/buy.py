@@ -543,7 +543,7 @@ class BuyFlow(Flow):
             frame.asked = "product"
             items = ""
             if similar:
-                t.state.shown_products = [p.id for p in similar]
+                t.show_products([p.id for p in similar])
                 listed = "\n".join(product_line(i, p, t.lang) for i, p in enumerate(similar, 1))
                 items = phrases.say("buy_similar", t.lang, items=listed)
             t.say("buy_not_found", items=items)
@@ -565,7 +565,7 @@ class BuyFlow(Flow):
         self, t: Turn, frame: Frame, products: Sequence[ProductView], key: str
     ) -> Step:
         frame.slots["candidates"] = [p.id for p in products]
-        t.state.shown_products = [p.id for p in products]
+        t.show_products([p.id for p in products])
         frame.asked = "product"
         items = "\n".join(product_line(i, p, t.lang) for i, p in enumerate(products, 1))
         t.say(key, items=items)

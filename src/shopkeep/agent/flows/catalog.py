@@ -968,7 +968,7 @@ def show_hits(t: Turn, wish: Wish, hits: Sequence[ProductHit]) -> None:
     if not hits:
         t.say("shop_none")
         return
-    t.state.shown_products = [h.product.id for h in hits]
+    t.show_products([h.product.id for h in hits])
     items = "\n".join(
         product_line(i, h.product, t.lang, h.matching_variants) for i, h in enumerate(hits, 1)
     )
@@ -1023,7 +1023,7 @@ class SearchFlow(Flow):
             t.say("shop_compare_which")
             return "done"
         chosen = chosen[:3]
-        t.state.shown_products = [p.id for p in chosen]
+        t.show_products([p.id for p in chosen])
         blocks = "\n\n".join(compare_block(p, t.lang) for p in chosen)
         t.say("shop_compare", blocks=blocks)
         return "done"
@@ -1204,7 +1204,7 @@ class ProductQuestionFlow(Flow):
             named = []
         if len(named) == 1:
             if named[0].id not in shown or t.x.ordinal is None:
-                t.state.shown_products = [named[0].id]
+                t.show_products([named[0].id])
             return named[0]
         if context is not None:
             return context
@@ -1220,7 +1220,7 @@ class ProductQuestionFlow(Flow):
         frame.slots["question"] = t.text
         frame.slots["candidates"] = [p.id for p in candidates]
         if candidates:
-            t.state.shown_products = [p.id for p in candidates]
+            t.show_products([p.id for p in candidates])
         frame.asked = "product"
         items = "".join(f"\n{product_line(i, p, t.lang)}" for i, p in enumerate(candidates, 1))
         t.say("shop_which_product", items=items)
@@ -1549,7 +1549,7 @@ class RecommendFlow(Flow):
         if not chosen:
             t.say("shop_recommend_none")
             return "done"
-        t.state.shown_products = [p.product.id for p in chosen]
+        t.show_products([p.product.id for p in chosen])
         items = "\n".join(
             f"{product_line(i, p.product, t.lang, p.variants)} — "
             f"{render.SEP[t.lang].join(p.reasons[:3])}"
