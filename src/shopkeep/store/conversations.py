@@ -78,6 +78,9 @@ def _json(value: Any, what: str, *, strict: bool) -> Any:
 def _checked_text(role: str, text: str) -> str:
     if not text.strip():
         raise MessageBlank(role)
+    if "\x00" in text:
+        # PostgreSQL's text cannot hold it: refused alike on every database.
+        raise InvalidRequest("A message cannot contain the NUL character.", field="text")
     if len(text) > MAX_MESSAGE_CHARS:
         raise MessageTooLong(len(text), MAX_MESSAGE_CHARS)
     return text
@@ -184,6 +187,8 @@ def conversation_view(s: Session, c: Conversation) -> ConversationView:
 def _load(s: Session, conversation_id: str, *, lock: bool = False) -> Conversation:
     """The conversation; locked, it is the lock every write of it takes first (SQLite's write
     transaction serialises writers already; PostgreSQL needs the row lock)."""
+    if "\x00" in conversation_id:
+        raise ConversationNotFound(conversation_id)  # no id holds one; PostgreSQL cannot bind it
     query = select(Conversation).where(Conversation.id == conversation_id)
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)

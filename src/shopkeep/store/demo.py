@@ -352,8 +352,18 @@ def seed_demo(
     # The seed is many transactions; the marker tells a finished demo from an interrupted one.
     _mark_seed(db, {"seed": seed, "status": "started"})
     counts = DemoSeeder(store, clock, rng, moment, progress or (lambda _s, _d, _t: None)).run()
+    for username, role, password in DEMO_STAFF:
+        store.staff.add(username, password=password, role=role, display_name=username.title())
+    counts["staff"] = len(DEMO_STAFF)
     _mark_seed(db, {"seed": seed, "status": "completed"})
     return counts
+
+
+DEMO_STAFF: tuple[tuple[str, str, str], ...] = (
+    ("agent", "agent", "agent-demo"),
+    ("manager", "manager", "manager-demo"),
+)
+"""The demo's console sign-ins (username, role, password): public, like the demo itself."""
 
 
 def demo_seed_status(db: Database) -> str | None:

@@ -126,6 +126,12 @@ class InvalidRequest(StoreError):
     http_status = 422
 
 
+class InvalidDateRange(InvalidRequest):
+    """A report's date range that is malformed, backwards, too long, or in an unknown zone."""
+
+    code = "invalid_date_range"
+
+
 class InvalidQuantity(InvalidRequest):
     code = "invalid_quantity"
 
@@ -635,3 +641,21 @@ class IdempotencyKeyInFlight(StoreError):
             key=key,
             retry_after_seconds=retry_after_seconds,
         )
+
+
+# --- staff ----------------------------------------------------------------------------------
+
+
+class StaffExists(StoreError):
+    code = "staff_exists"
+    http_status = 409
+
+    def __init__(self, username: str) -> None:
+        super().__init__(f"A staff member {username} already exists.", username=username)
+
+
+class StaffNotFound(NotFound):
+    code = "staff_not_found"
+
+    def __init__(self, username: str) -> None:
+        super().__init__(f"There is no staff member {username}.", username=username)

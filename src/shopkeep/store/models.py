@@ -919,3 +919,18 @@ class WebhookDelivery(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(index=True)
     created_at: Mapped[datetime]
     delivered_at: Mapped[datetime | None]
+
+
+class StaffMember(Base):
+    """A person who signs in to the console: support agents take handed-over conversations;
+    managers also see the analytics."""
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(16))  # StaffRole
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]

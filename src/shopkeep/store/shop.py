@@ -6,6 +6,7 @@ import random
 from datetime import timedelta
 
 from shopkeep.store.aftersales import AfterSales
+from shopkeep.store.analytics import Analytics
 from shopkeep.store.carts import Carts
 from shopkeep.store.catalog import Catalog
 from shopkeep.store.checkout import Checkout, settle_stale_orders
@@ -24,6 +25,7 @@ from shopkeep.store.payments import (
 )
 from shopkeep.store.policy import StorePolicy
 from shopkeep.store.promotions import Promotions
+from shopkeep.store.staff import StaffAccounts
 
 
 class Store:
@@ -57,6 +59,8 @@ class Store:
         self.promotions = Promotions(self.ctx)
         self.local = LocalServices(self.ctx)
         self.conversations = ConversationLog(self.ctx)
+        self.staff = StaffAccounts(self.ctx)
+        self.analytics = Analytics(self.ctx)
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = False, policy: StorePolicy | None = None) -> Store:
