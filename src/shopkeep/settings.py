@@ -73,6 +73,26 @@ class AcpSettings(BaseModel):
     )
 
 
+class WebSettings(BaseModel):
+    """`SHOPKEEP_WEB__*`: the web chat, the console and their sessions."""
+
+    demo_login: bool = Field(
+        default=False,
+        description="let a visitor of the web chat pick any customer to act as (a demo store "
+        "only: `make demo` turns it on); off: visitors chat as guests who verify in chat",
+    )
+    secure_cookies: bool = Field(
+        default=False, description="send the session cookie over HTTPS only (behind TLS)"
+    )
+    session_days: float = Field(default=14.0, gt=0, description="how long a sign-in lasts")
+    turn_retries: int = Field(
+        default=3,
+        ge=0,
+        description="a turn that finds its conversation written meanwhile by another worker "
+        "or a staff member is read again and run again, this many times",
+    )
+
+
 class AgentSettings(BaseModel):
     """`SHOPKEEP_AGENT__*`, or an `[agent]` table in the settings file."""
 
@@ -107,6 +127,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     agent: AgentSettings = Field(default_factory=AgentSettings)
     acp: AcpSettings = Field(default_factory=AcpSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -1,6 +1,8 @@
 """A fuzz run of the whole HTTP API from its own OpenAPI document (schemathesis, in process, on
 the demo shop): no request gets a server error, and every response is what the document says
-its operation answers — a documented status, content type and body."""
+its operation answers — a documented status, content type and body. The assistant behind the
+chat routes runs on a scripted model here; the live streams (which run until the client
+leaves) are left out."""
 
 from __future__ import annotations
 
@@ -22,9 +24,12 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from shopkeep.agent.engine import Assistant
 from shopkeep.api import create_app
 from shopkeep.api.acp import AcpService
+from shopkeep.api.chat import ChatService
 from shopkeep.api.settings import AcpSettings
+from shopkeep.llm import ModelGateway, ScriptedBackend
 from shopkeep.settings import Settings
 from shopkeep.store import Database, Store
 from shopkeep.store.agent_checkout import Buyer, SessionChanges, SessionLine, ShipTo
@@ -86,7 +91,7 @@ ACP = AcpSettings(api_key=SecretStr(API_KEY), webhook_poll_seconds=0)
 # here, and each test binds a copy of the demo shop into it (routes look it up per request).
 UNUSED = Database(f"sqlite:///{tempfile.gettempdir()}/shopkeep-fuzz-never-opened.sqlite3")
 APP = create_app(Settings(), store=Store(UNUSED), acp_settings=ACP)
-schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP).exclude(path_regex=r"/live$")
 
 
 def _no_secret() -> bytes:
@@ -96,10 +101,14 @@ def _no_secret() -> bytes:
 @pytest.fixture
 def aim(demo_url: str) -> Iterator[Aim]:
     store = Store(Database(demo_url), clock=lambda: EVAL_NOW)
-    empty = APP.state.acp
+    empty, no_chat, no_store = APP.state.acp, APP.state.chat, APP.state.store
+    APP.state.store = store
     APP.state.acp = AcpService.build(store, ACP, _no_secret)
+    # Whatever it is asked, the scripted model picks small talk (the job model's only call).
+    model = ScriptedBackend([lambda _request: '{"job": "smalltalk"}'] * 10_000)
+    APP.state.chat = ChatService(store, Assistant(store, ModelGateway(model)), Settings().web)
     yield Aim(APP.state.acp)
-    APP.state.acp = empty
+    APP.state.acp, APP.state.chat, APP.state.store = empty, no_chat, no_store
     store.close()
 
 

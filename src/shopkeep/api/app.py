@@ -1,4 +1,5 @@
-"""The HTTP API's one app: a small factory that opens the store and includes the routers."""
+"""The HTTP API's one app: a small factory that opens the store and the assistant and includes
+the routers (chat, console, analytics, agent checkout) and the web pages."""
 
 from __future__ import annotations
 
@@ -10,8 +11,13 @@ from typing import Literal
 
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
+from starlette.middleware.sessions import SessionMiddleware
 
-from shopkeep.api import acp
+from shopkeep.agent.engine import Assistant
+from shopkeep.api import acp, analytics, chat, console, pages
+from shopkeep.api.errors import install_error_handlers
+from shopkeep.api.metrics import install_metrics
+from shopkeep.api.session import COOKIE
 from shopkeep.api.settings import AcpSettings, load_acp_settings
 from shopkeep.api.webhooks import WebhookSender
 from shopkeep.settings import Settings
@@ -36,14 +42,23 @@ def create_app(
     settings: Settings | None = None,
     *,
     store: Store | None = None,
+    assistant: Assistant | None = None,
     acp_settings: AcpSettings | None = None,
 ) -> FastAPI:
-    """The app on `store` (default: the one `settings` names, closed with the app). The agent
-    checkout's settings default to the environment's `SHOPKEEP_ACP__*`."""
+    """The app on `store` (default: the one `settings` names, closed with the app) with
+    `assistant` (default: on the configured model). The agent checkout's settings default to
+    the environment's `SHOPKEEP_ACP__*`."""
     settings = settings or Settings()
     acp_settings = acp_settings or load_acp_settings()
     owned = store is None
     shop = store or Store(Database(settings.resolved_database_url()), policy=settings.store)
+
+    def configured_assistant() -> Assistant:
+        from shopkeep.llm import open_gateway
+
+        gateway = open_gateway(settings.llm, settings.cache_dir)
+        return Assistant(shop, gateway, free_wording=settings.agent.free_wording)
+
     service = acp.AcpService.build(shop, acp_settings, settings.resolved_secret_key)
 
     @contextlib.asynccontextmanager
@@ -65,15 +80,32 @@ def create_app(
 
     app = FastAPI(
         title="shopkeep",
-        summary="The shop's HTTP API: agent checkout (Agentic Commerce Protocol 2026-04-17).",
+        summary="The shop's HTTP API: the shopper's chat (REST + SSE), the staff console, "
+        "analytics, and agent checkout (Agentic Commerce Protocol 2026-04-17).",
         version="0.1.0",
         lifespan=lifespan,
     )
     app.state.store = shop
     app.state.settings = settings
     app.state.acp = service
+    app.state.chat = chat.ChatService(shop, assistant or configured_assistant, settings.web)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.resolved_secret_key().decode("latin-1"),
+        session_cookie=COOKIE,
+        max_age=int(settings.web.session_days * 86400),
+        same_site="lax",
+        https_only=settings.web.secure_cookies,
+    )
+    install_error_handlers(app)
+    install_metrics(app)
     app.include_router(health)
+    app.include_router(chat.router)
+    app.include_router(console.router)
+    app.include_router(analytics.router)
     app.include_router(acp.router)
+    app.include_router(pages.router)
+    pages.mount_static(app)
     return app
 
 

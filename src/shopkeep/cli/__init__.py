@@ -14,6 +14,7 @@ from shopkeep.cli.eval import eval_command
 from shopkeep.cli.mcp import app as mcp_app
 from shopkeep.cli.model import app as model_app
 from shopkeep.cli.serve import serve
+from shopkeep.cli.staff import app as staff_app
 from shopkeep.cli.tau2 import export_app, import_app
 
 
@@ -51,6 +52,7 @@ app.command()(chat)
 app.command("eval")(eval_command)
 app.command()(serve)
 app.add_typer(mcp_app, name="mcp")
+app.add_typer(staff_app, name="staff")
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""`shopkeep serve`: run the shop's HTTP API (agent checkout; OpenAPI at /docs) with uvicorn."""
+"""`shopkeep serve`: run the web chat, the staff console, the analytics and the HTTP API with
+uvicorn."""
 
 from __future__ import annotations
 
@@ -6,30 +7,49 @@ from typing import Annotated
 
 import typer
 
-from shopkeep.cli.common import err_console, open_store, settings
+from shopkeep.cli.common import console, err_console, llm_settings_for, open_store, settings
 
 
 def serve(
     host: Annotated[str, typer.Option(help="the address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="the port to listen on")] = 8000,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="0.5b or 1.5b (local), or a model an OpenAI-compatible endpoint serves "
+            "(SHOPKEEP_LLM__BASE_URL); default: the configured model"
+        ),
+    ] = None,
+    demo_login: Annotated[
+        bool | None,
+        typer.Option(
+            "--demo-login/--no-demo-login",
+            help="let visitors pick a demo customer to act as (default: SHOPKEEP_WEB__DEMO_LOGIN)",
+        ),
+    ] = None,
 ) -> None:
-    """Serve the HTTP API: agent checkout (Agentic Commerce Protocol) at /checkout_sessions,
-    GET /health, the OpenAPI document at /openapi.json and its pages at /docs.
+    """Serve the shop: the web chat at /, the staff console at /console, the analytics at
+    /analytics, the chat API (REST + SSE) under /api, agent checkout (Agentic Commerce
+    Protocol) at /checkout_sessions, GET /health, Prometheus metrics at /metrics, and the
+    OpenAPI document at /openapi.json with its pages at /docs.
 
-    Agent platforms authenticate with SHOPKEEP_ACP__API_KEY; order webhooks go to
-    SHOPKEEP_ACP__WEBHOOK_URL when it is set (see docs/acp.md)."""
+    Several processes may serve one database (PostgreSQL, or SQLite on one machine): any of
+    them can take any turn of any conversation. Agent platforms authenticate with
+    SHOPKEEP_ACP__API_KEY (see docs/acp.md); staff sign in with accounts made by
+    `shopkeep staff add`."""
     import uvicorn
 
+    from shopkeep.agent.engine import Assistant
     from shopkeep.api import create_app
     from shopkeep.api.settings import load_acp_settings
+    from shopkeep.llm import open_gateway
 
     config = settings()
-    acp = load_acp_settings()
-    if acp.api_key is None:
-        err_console.print(
-            "SHOPKEEP_ACP__API_KEY is not set: agent checkout will answer 503 until it is.",
-            markup=False,
+    if demo_login is not None:
+        config = config.model_copy(
+            update={"web": config.web.model_copy(update={"demo_login": demo_login})}
         )
+    acp = load_acp_settings()
     store = open_store()
     drift = store.db.schema_drift()
     if drift:
@@ -41,6 +61,23 @@ def serve(
         )
         raise typer.Exit(2)
     try:
-        uvicorn.run(create_app(config, store=store, acp_settings=acp), host=host, port=port)
+        with console.status("Loading the model and the catalog..."):
+            gateway = open_gateway(llm_settings_for(model, config.llm), config.cache_dir)
+            assistant = Assistant(store, gateway, free_wording=config.agent.free_wording)
+            assistant.warm_up()
+        if acp.api_key is None:
+            err_console.print(
+                "SHOPKEEP_ACP__API_KEY is not set: agent checkout answers 503 until it is.",
+                markup=False,
+            )
+        console.print(
+            f"Serving {store.db} with {gateway.backend.name} {gateway.backend.model}: "
+            f"web chat http://{host}:{port}/  console http://{host}:{port}/console  "
+            f"API docs http://{host}:{port}/docs",
+            markup=False,
+            highlight=False,
+        )
+        app = create_app(config, store=store, assistant=assistant, acp_settings=acp)
+        uvicorn.run(app, host=host, port=port)
     finally:
         store.close()

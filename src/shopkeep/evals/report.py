@@ -5,7 +5,6 @@ side by side."""
 from __future__ import annotations
 
 import html
-import io
 import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -17,6 +16,8 @@ from matplotlib.figure import Figure
 
 from shopkeep.evals.metrics import Metrics, measure, measure_by
 from shopkeep.evals.runner import ScenarioResult, SuiteRun
+from shopkeep.plots import STYLE as _STYLE
+from shopkeep.plots import svg
 
 JOB = "per_job"
 LANGUAGE = "per_language"
@@ -65,23 +66,6 @@ def write_report(runs: Sequence[SuiteRun], folder: Path, *, suite: str) -> tuple
 
 
 # --- plots ----------------------------------------------------------------------------------
-
-_STYLE: dict[Any, Any] = {
-    "svg.fonttype": "none",  # text stays text: smaller, searchable, and any script renders
-    "svg.hashsalt": "shopkeep-eval",  # the same report gives the same ids
-    "font.size": 9,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-}
-
-
-def svg(figure: Figure) -> str:
-    """The figure as an inline <svg> element."""
-    out = io.StringIO()
-    with matplotlib.rc_context(_STYLE):
-        figure.savefig(out, format="svg", bbox_inches="tight")
-    text = out.getvalue()
-    return text[text.index("<svg") :]
 
 
 def _label(run: SuiteRun) -> str:
