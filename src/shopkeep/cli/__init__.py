@@ -10,7 +10,7 @@ from typer.core import TyperGroup
 from shopkeep.cli.chat import chat
 from shopkeep.cli.common import err_console, explain
 from shopkeep.cli.db import app as db_app
-from shopkeep.cli.eval import eval_command
+from shopkeep.cli.eval import eval_app
 from shopkeep.cli.mcp import app as mcp_app
 from shopkeep.cli.model import app as model_app
 from shopkeep.cli.serve import serve
@@ -49,7 +49,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 app.add_typer(model_app, name="model")
 app.command()(chat)
-app.command("eval")(eval_command)
+app.add_typer(eval_app, name="eval")
 app.command()(serve)
 app.add_typer(mcp_app, name="mcp")
 app.add_typer(staff_app, name="staff")

@@ -1,0 +1,1 @@
+"""τ²-bench retail on shopkeep: its tasks, its scoring and pass^k, with a simulated customer."""
