@@ -1,6 +1,7 @@
 """The shopper's chat page in a real browser on a real server and model: buying, cancelling and
 returning through the chat, a guest verifying first, the page in Chinese and Korean, the
-keyboard alone, the phone layout, a clear error, and a staff member's reply seen live."""
+keyboard alone, the phone layout and its folded cart, the sign-in bar's state, clear errors (and
+blank messages refused in the page), and a staff member's reply seen live."""
 
 from __future__ import annotations
 
@@ -61,6 +62,8 @@ class Cast:
     delivered: str
     korean: CustomerView
     korean_pending: str
+    cart_holder: CustomerView
+    """Has a cart filled directly in the store (the phone's folded cart)."""
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +98,7 @@ def cast(served: Served) -> Cast:
         delivered=statuses[undoer.id]["delivered"],
         korean=korean[0],
         korean_pending=statuses[korean[0].id]["pending"],
+        cart_holder=others[3],
     )
 
 
@@ -116,8 +120,14 @@ def one(locator: Locator) -> Locator:
 
 def sign_in(page: Page, served: Served, customer: CustomerView | None) -> None:
     page.goto(served.base_url + "/")
+    expect(page.locator("body[data-ready=true]")).to_be_attached()
     page.locator("select#customer").select_option(customer.id if customer else "")
-    page.locator("button#sign-in").click()
+    button = one(page.locator("button#sign-in"))
+    if customer is None:
+        # A new browser shops as a guest already: the button has nothing to do.
+        assert button.is_disabled()
+    else:
+        button.click()
     expect(page.locator("#who")).to_contain_text(customer.email if customer else "guest")
 
 
@@ -230,9 +240,14 @@ def test_that_a_signed_in_shopper_buys_an_item_through_the_web_chat(
     assert name in asked.inner_text()
     added = say(phone, ", ".join(variant.options.values()))
     assert "cart" in added.inner_text()
-    line = one(phone.locator(f'#cart .cart-line[data-variant-id="{variant.id}"]')).inner_text()
-    assert name in line and variant.price.display() in line
-    assert one(phone.locator("#cart-subtotal")).inner_text()
+    # On a phone the cart is a summary line; opened, it lists the lines.
+    line = one(phone.locator(f'#cart .cart-line[data-variant-id="{variant.id}"]'))
+    assert not line.is_visible()
+    one(phone.locator("button#cart-toggle")).click()
+    assert line.is_visible()
+    assert name in line.inner_text() and variant.price.display() in line.inner_text()
+    subtotal = one(phone.locator("#cart-subtotal")).inner_text()
+    assert subtotal and subtotal in one(phone.locator("button#cart-toggle")).inner_text()
 
     # Checkout is staged; the order is placed only on the confirm button.
     staged = say(phone, "checkout")
@@ -472,21 +487,142 @@ def test_that_a_message_too_long_is_refused_with_a_clear_error_and_nothing_store
     desktop: Page, served: Served
 ) -> None:
     sign_in(desktop, served, None)
+    box, count = desktop.locator("textarea#message"), desktop.locator("#message-count")
+    # Near the limit the page counts; it does not refuse: the server's refusal is the rule.
+    box.fill("a" * 3990)
+    assert one(count).inner_text() == "3990 / 4000 characters"
+    assert box.get_attribute("aria-invalid") is None
     too_long = "a" * 4001
-    desktop.locator("textarea#message").fill(too_long)
+    box.fill(too_long)
+    assert one(count).inner_text() == "4001 / 4000 characters: 1 too many"
+    assert box.get_attribute("aria-invalid") == "true"
     desktop.locator("button#send").click()
     expect(desktop.get_by_role("alert")).to_be_visible()
     error = one(desktop.get_by_role("alert")).inner_text()
     assert "too long" in error and "4000" in error, error
-    assert desktop.locator("textarea#message").input_value() == too_long
+    assert box.input_value() == too_long
     assert desktop.locator("#messages .msg").count() == 0
     with shop(served) as store:
         assert store.conversations.messages(conversation_id(desktop)) == []
     screenshot(desktop, "chat-error")
 
-    # The page goes on: a message of a fitting length is answered and the error goes.
+    # A blank message next is refused in the page, and its error replaces the stale one.
+    sent: list[str] = []
+    desktop.on("request", lambda request: sent.append(f"{request.method} {request.url}"))
+    box.fill("  \n ")
+    assert not count.is_visible()
+    desktop.locator("button#send").click()
+    error = one(desktop.get_by_role("alert")).inner_text()
+    assert error == "Type a message first: a blank message is not sent.", error
+    assert not [r for r in sent if r.startswith("POST")], sent
+    box.fill("h")
+    assert not desktop.locator("#error").is_visible()
+
+    # The page goes on: a message of a fitting length is answered and no error is left.
     say(desktop, "hello")
     assert not desktop.locator("#error").is_visible()
+
+
+def test_that_a_blank_message_is_refused_in_the_page_in_the_shopper_s_language(
+    phone: Page, served: Served
+) -> None:
+    sign_in(phone, served, None)
+    phone.locator("select#language").select_option("ko")
+    sent: list[str] = []
+    phone.on("request", lambda request: sent.append(f"{request.method} {request.url}"))
+    phone.locator("textarea#message").press("Enter")
+    error = one(phone.get_by_role("alert")).inner_text()
+    assert error == "먼저 메시지를 입력하세요. 빈 메시지는 보내지 않습니다.", error
+    phone.locator("select#language").select_option("zh")
+    phone.locator("button#send").click()
+    error = one(phone.get_by_role("alert")).inner_text()
+    assert error == "请先输入消息：空白消息不会发送。", error
+    assert not [r for r in sent if r.startswith("POST")], sent
+    assert phone.locator("#messages .msg").count() == 0
+
+
+def test_that_the_sign_in_bar_shows_who_is_signed_in_in_each_language(
+    desktop: Page, served: Served, cast: Cast
+) -> None:
+    page, button = desktop, desktop.locator("button#sign-in")
+    choose = page.locator("select#customer").select_option
+
+    def reads(label: str, *, enabled: bool) -> None:
+        assert one(button).inner_text() == label
+        assert button.is_enabled() == enabled
+
+    page.goto(served.base_url + "/")
+    expect(page.locator("body[data-ready=true]")).to_be_attached()
+    reads("Sign in", enabled=False)  # a guest, with "Guest" chosen
+    choose(cast.buyer.id)
+    reads("Sign in", enabled=True)
+    button.click()
+    expect(page.locator("#who")).to_contain_text(cast.buyer.email)
+    reads("Signed in", enabled=False)
+    screenshot(page, "chat-signed-in")
+    choose(cast.live.id)
+    reads("Switch", enabled=True)
+    choose("")
+    reads("Sign out", enabled=True)
+
+    page.locator("select#language").select_option("zh")
+    reads("退出登录", enabled=True)
+    choose(cast.buyer.id)
+    reads("已登录", enabled=False)
+    choose(cast.live.id)
+    reads("切换", enabled=True)
+
+    page.locator("select#language").select_option("ko")
+    reads("전환", enabled=True)
+    choose(cast.buyer.id)
+    reads("로그인됨", enabled=False)
+    choose("")
+    reads("로그아웃", enabled=True)
+    button.click()
+    expect(page.locator("#who")).to_contain_text("손님")
+    reads("로그인", enabled=False)
+
+
+def test_that_on_a_phone_the_cart_is_a_summary_line_that_opens_and_the_chat_keeps_the_height(
+    phone: Page, served: Served, cast: Cast
+) -> None:
+    holder = cast.cart_holder
+    with shop(served) as store:
+        store.carts.clear(holder.id)
+        variants = [v for p in store.catalog.everything() for v in p.variants if v.in_stock][:2]
+        store.carts.add(holder.id, variants[0].id, 2)
+        cart = store.carts.add(holder.id, variants[1].id, 1)
+    sign_in(phone, served, holder)
+    toggle = one(phone.locator("button#cart-toggle"))
+    expect(toggle).to_have_text(f"Cart · 3 items · {cart.subtotal.display()}")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    lines = phone.locator("#cart .cart-line")
+    assert lines.count() == 2
+    assert not lines.first.is_visible() and not phone.locator("#cart-subtotal").is_visible()
+
+    def height(selector: str) -> float:
+        box = one(phone.locator(selector)).bounding_box()
+        assert box is not None
+        return float(box["height"])
+
+    # Folded, the cart is one line and the chat has most of the screen.
+    assert height("#cart") < 60
+    assert height("section.chat") > 0.6 * PHONE["height"]
+    screenshot(phone, "chat-phone-cart-folded")
+
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert lines.first.is_visible() and lines.nth(1).is_visible()
+    assert one(phone.locator("#cart-subtotal")).inner_text() == cart.subtotal.display()
+    # Open, it takes at most 40 % of the height and the message box stays on the screen.
+    assert height("#cart") <= 0.4 * PHONE["height"] + 1
+    box = one(phone.locator("textarea#message")).bounding_box()
+    assert box is not None and box["y"] + box["height"] <= PHONE["height"]
+    screenshot(phone, "chat-phone-cart-open")
+
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert not lines.first.is_visible()
 
 
 def test_that_a_staff_member_s_reply_appears_live_and_the_conversation_resumes_after_reload(

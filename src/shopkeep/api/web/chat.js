@@ -4,6 +4,9 @@
 "use strict";
 
 const MAX_MESSAGE_CHARS = 4000; // the server's limit (shopkeep.store.conversations)
+// The counter shows from here on. The page does not refuse a longer message itself: the
+// server's refusal (422 message_too_long) is the one rule, and the page explains it.
+const COUNT_FROM_CHARS = 3500;
 const LANGUAGES = ["en", "zh", "ko"];
 
 const LABELS = {
@@ -15,6 +18,9 @@ const LABELS = {
     customer: "Shop as",
     guest: "Guest (verify in chat)",
     signIn: "Sign in",
+    signedIn: "Signed in",
+    switchTo: "Switch",
+    signOut: "Sign out",
     language: "Language",
     newConversation: "New conversation",
     chatHeading: "Chat with the shop",
@@ -28,6 +34,10 @@ const LABELS = {
     placeholder: "Ask about a product or an order…",
     cart: "Cart",
     cartEmpty: "Your cart is empty.",
+    cartSummaryEmpty: "Cart · empty",
+    cartSummary: "Cart · {items} · {total}",
+    cartItems: "{n} items",
+    cartItem: "1 item",
     subtotal: "Subtotal",
     you: "You",
     assistant: "Shop assistant",
@@ -51,6 +61,9 @@ const LABELS = {
     quantity: "× {n}",
     errorSend: "Your message was not sent: {message}",
     errorTooLong: "Your message is too long: at most {max} characters. It was not sent.",
+    errorBlank: "Type a message first: a blank message is not sent.",
+    count: "{n} / {max} characters",
+    countOver: "{n} / {max} characters: {over} too many",
     errorNetwork: "The shop can't be reached. Check the connection and try again.",
     errorStream: "The reply was cut off. It may still appear; otherwise send your message again.",
     errorGeneric: "Something went wrong: {message}",
@@ -66,6 +79,9 @@ const LABELS = {
     customer: "购物身份",
     guest: "访客（在聊天中验证身份）",
     signIn: "登录",
+    signedIn: "已登录",
+    switchTo: "切换",
+    signOut: "退出登录",
     language: "语言",
     newConversation: "新对话",
     chatHeading: "与商店聊天",
@@ -79,6 +95,10 @@ const LABELS = {
     placeholder: "问问商品或订单…",
     cart: "购物车",
     cartEmpty: "购物车是空的。",
+    cartSummaryEmpty: "购物车 · 空",
+    cartSummary: "购物车 · {items} · {total}",
+    cartItems: "{n} 件",
+    cartItem: "1 件",
     subtotal: "小计",
     you: "你",
     assistant: "商店助手",
@@ -102,6 +122,9 @@ const LABELS = {
     quantity: "× {n}",
     errorSend: "消息未发送：{message}",
     errorTooLong: "消息太长：最多 {max} 个字符，未发送。",
+    errorBlank: "请先输入消息：空白消息不会发送。",
+    count: "{n} / {max} 个字符",
+    countOver: "{n} / {max} 个字符：超出 {over} 个",
     errorNetwork: "无法连接商店，请检查网络后重试。",
     errorStream: "回复中断了，可能稍后出现；否则请重新发送。",
     errorGeneric: "出错了：{message}",
@@ -117,6 +140,9 @@ const LABELS = {
     customer: "쇼핑 계정",
     guest: "손님 (채팅에서 본인 확인)",
     signIn: "로그인",
+    signedIn: "로그인됨",
+    switchTo: "전환",
+    signOut: "로그아웃",
     language: "언어",
     newConversation: "새 대화",
     chatHeading: "상점과 채팅",
@@ -130,6 +156,10 @@ const LABELS = {
     placeholder: "상품이나 주문에 대해 물어보세요…",
     cart: "장바구니",
     cartEmpty: "장바구니가 비어 있습니다.",
+    cartSummaryEmpty: "장바구니 · 비어 있음",
+    cartSummary: "장바구니 · {items} · {total}",
+    cartItems: "{n}개",
+    cartItem: "1개",
     subtotal: "소계",
     you: "나",
     assistant: "상점 도우미",
@@ -153,6 +183,9 @@ const LABELS = {
     quantity: "× {n}",
     errorSend: "메시지를 보내지 못했습니다: {message}",
     errorTooLong: "메시지가 너무 깁니다. 최대 {max}자까지 보낼 수 있습니다. 보내지 않았습니다.",
+    errorBlank: "먼저 메시지를 입력하세요. 빈 메시지는 보내지 않습니다.",
+    count: "{n} / {max}자",
+    countOver: "{n} / {max}자: {over}자 초과",
     errorNetwork: "상점에 연결할 수 없습니다. 연결을 확인하고 다시 시도하세요.",
     errorStream: "답변이 중간에 끊겼습니다. 곧 나타나지 않으면 다시 보내 주세요.",
     errorGeneric: "문제가 생겼습니다: {message}",
@@ -187,6 +220,7 @@ const state = {
   status: "active",
   staff: null,
   staged: null,
+  cart: null, // the cart as last shown
   lastSeq: 0,
   sending: false,
   deferred: [], // live messages that arrived while a turn of ours was streaming
@@ -212,6 +246,11 @@ const ui = {};
 function t(key, args) {
   const text = (LABELS[state.lang] && LABELS[state.lang][key]) || LABELS.en[key] || key;
   return args ? text.replace(/\{(\w+)\}/g, (_, name) => String(args[name] ?? "")) : text;
+}
+
+// Characters as the server counts them (code points, not UTF-16 units: an emoji is one).
+function chars(text) {
+  return [...text].length;
 }
 
 function el(tag, attrs, ...children) {
@@ -306,6 +345,8 @@ function setLanguage(lang) {
   }
   showWho();
   showStatus(state.status, state.staff);
+  showCartSummary();
+  showCount();
 }
 
 function initialLanguage() {
@@ -329,6 +370,21 @@ function showWho() {
   ui.who.textContent = state.customer
     ? t("signedInAs", { name: state.customer.name, email: state.customer.email })
     : t("guestNote");
+  showSignInButton();
+}
+
+// The button says what it would do with the person chosen; with the person already shopping
+// chosen there is nothing to do, and it says so.
+function showSignInButton() {
+  const chosen = ui.customer.value || null;
+  const current = state.customer ? state.customer.id : null;
+  let label = "signIn";
+  if (chosen === current) label = current ? "signedIn" : "signIn";
+  else if (!chosen) label = "signOut";
+  else if (current) label = "switchTo";
+  ui.signIn.textContent = t(label);
+  ui.signIn.dataset.state = label;
+  ui.signIn.disabled = chosen === current;
 }
 
 async function loadCustomers(session) {
@@ -344,6 +400,7 @@ async function loadCustomers(session) {
   }
   ui.customer.replaceChildren(...options);
   ui.customer.value = session.customer ? session.customer.id : "";
+  showSignInButton();
 }
 
 async function signIn() {
@@ -581,6 +638,26 @@ function showCart(cart) {
   ui.cartEmpty.hidden = lines.length > 0;
   ui.cartTotal.hidden = lines.length === 0;
   ui.cartSubtotal.textContent = cart && cart.subtotal && lines.length ? cart.subtotal.display : "";
+  state.cart = cart || null;
+  showCartSummary();
+}
+
+// The line that stands for the cart on a phone: how many items and what they come to.
+function showCartSummary() {
+  const lines = state.cart ? state.cart.lines : [];
+  const items = lines.reduce((n, line) => n + line.quantity, 0);
+  ui.cartToggle.textContent = items
+    ? t("cartSummary", {
+        items: items === 1 ? t("cartItem") : t("cartItems", { n: items }),
+        total: state.cart.subtotal ? state.cart.subtotal.display : "",
+      })
+    : t("cartSummaryEmpty");
+}
+
+function toggleCart() {
+  const open = ui.cartToggle.getAttribute("aria-expanded") !== "true";
+  ui.cartToggle.setAttribute("aria-expanded", String(open));
+  ui.cart.classList.toggle("open", open);
 }
 
 async function refreshCart() {
@@ -615,23 +692,38 @@ function showStatus(status, staff) {
   ui.status.textContent = text[state.status] || state.status;
 }
 
-function showError(text) {
+function showError(text, kind) {
   ui.error.textContent = text;
+  ui.error.dataset.kind = kind || "";
   ui.error.hidden = false;
 }
 
 function hideError() {
   ui.error.hidden = true;
   ui.error.textContent = "";
+  ui.error.dataset.kind = "";
 }
 
 function explain(err, text) {
   if (err.code === "network") return t("errorNetwork");
   if (err.code === "stream_cut") return t("errorStream");
-  if (err.status === 422 && text.length > MAX_MESSAGE_CHARS) {
+  if (err.status === 422 && chars(text) > MAX_MESSAGE_CHARS) {
     return t("errorTooLong", { max: MAX_MESSAGE_CHARS });
   }
   return t("errorSend", { message: err.message });
+}
+
+// Near the limit the page counts what would be sent; over it, by how much.
+function showCount() {
+  const n = chars(ui.message.value.trim());
+  const over = n - MAX_MESSAGE_CHARS;
+  ui.count.hidden = n < COUNT_FROM_CHARS;
+  ui.count.textContent = ui.count.hidden
+    ? ""
+    : t(over > 0 ? "countOver" : "count", { n, max: MAX_MESSAGE_CHARS, over });
+  ui.count.classList.toggle("over", over > 0);
+  if (over > 0) ui.message.setAttribute("aria-invalid", "true");
+  else ui.message.removeAttribute("aria-invalid");
 }
 
 // --- sending and streaming -----------------------------------------------------------------
@@ -764,6 +856,7 @@ async function send(text) {
     if (pending) pending.remove();
     if (streaming) streaming.remove();
     if (!ui.message.value.trim()) ui.message.value = text; // nothing typed is lost
+    showCount();
     if (err.status === 404 && err.code === "conversation_not_found") {
       remember(null);
       closeConversation();
@@ -864,6 +957,10 @@ async function main() {
     composer: $("composer"),
     message: $("message"),
     send: $("send"),
+    count: $("message-count"),
+    signIn: $("sign-in"),
+    cart: $("cart"),
+    cartToggle: $("cart-toggle"),
     cartLines: $("cart-lines"),
     cartEmpty: $("cart-empty"),
     cartSubtotal: $("cart-subtotal"),
@@ -875,6 +972,8 @@ async function main() {
     event.preventDefault();
     serially(signIn);
   });
+  for (const type of ["input", "change"]) ui.customer.addEventListener(type, showSignInButton);
+  ui.cartToggle.addEventListener("click", toggleCart);
   $("new-conversation").addEventListener("click", () => serially(newConversation));
   ui.language.addEventListener("change", () => {
     state.languageChosen = true;
@@ -888,8 +987,21 @@ async function main() {
   ui.composer.addEventListener("submit", (event) => {
     event.preventDefault();
     const text = ui.message.value;
-    if (!say(text)) return;
+    // A blank message is refused here, without a request; it replaces any earlier error,
+    // which is about a message no longer being sent.
+    if (!text.trim()) {
+      showError(t("errorBlank"), "blank");
+      ui.message.focus();
+      return;
+    }
+    if (!say(text)) return; // a turn is under way: what is typed stays in the box
+    hideError();
     ui.message.value = "";
+    showCount();
+  });
+  ui.message.addEventListener("input", () => {
+    showCount();
+    if (ui.error.dataset.kind === "blank" && ui.message.value.trim()) hideError();
   });
   ui.message.addEventListener("keydown", (event) => {
     // Enter sends; Shift+Enter is a new line; Enter that ends an IME composition (Chinese,
