@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from typing import Literal
 
 from fastapi import APIRouter, FastAPI
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -78,7 +79,8 @@ def create_app(
             if owned:
                 shop.close()
 
-    app = FastAPI(
+    # /docs and /redoc with their scripts served from the package: the shop may have no internet
+    app = FastAPIOffline(
         title="shopkeep",
         summary="The shop's HTTP API: the shopper's chat (REST + SSE), the staff console, "
         "analytics, and agent checkout (Agentic Commerce Protocol 2026-04-17).",
