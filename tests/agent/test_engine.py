@@ -232,3 +232,14 @@ def test_that_orders_in_a_state_are_found_however_many_newer_orders_are_in_other
     (found,) = tools.orders({"delivered"}, limit=1)
     assert found.status == "delivered"
     assert found.id == next(o.id for o in history if o.status == "delivered")
+
+
+def test_that_an_answered_question_resolves_the_conversation_and_small_talk_does_not(
+    bench: Callable[..., Bench],
+) -> None:
+    b = bench()
+    (asked,) = b.chat(None, "do you have wireless earbuds?")
+    (greeted,) = b.chat(None, "hello!")
+    assert asked.job == "search" and greeted.job == "smalltalk"
+    assert b.shop.conversations.get(asked.conversation_id).resolved is True
+    assert b.shop.conversations.get(greeted.conversation_id).resolved is False

@@ -134,6 +134,7 @@ def known_log(store: Store, clock: Clock) -> dict[str, Any]:
         said("사람과 이야기하고 싶어요", language="ko"),
         replied("상담원을 연결해 드릴게요.", language="ko", wall_seconds=0.25),
         language="ko",
+        resolved=True,  # something was answered, but a human was needed: not resolved
         handoff=HandoffInput(reason="requested"),
     )
     assert b.open_handoff_id is not None

@@ -42,6 +42,9 @@ JOB_NAMES: dict[str, dict[str, str]] = {
     "food": {"en": "your food order", "zh": "点餐", "ko": "음식 주문"},
 }
 
+ANSWERS: frozenset[Job] = QUESTIONS - {"smalltalk"}
+"""Jobs whose answer is what the customer came for: answered, the conversation is resolved."""
+
 MAX_MISUNDERSTOOD = 3
 MAX_VERIFY_ATTEMPTS = 3
 
@@ -96,6 +99,7 @@ class Assistant:
         commands: list[dict[str, Any]] = []
         handoff: HandoffInput | None = None
         job: Job | None = None
+        answered = False
         if conversation.status in ("waiting_human", "human"):
             # A person holds (or is about to take) the conversation: the assistant stays quiet.
             if conversation.status == "waiting_human":
@@ -108,7 +112,7 @@ class Assistant:
                 from shopkeep.agent.toolmode import run_tool_turn
 
                 run_tool_turn(turn, baseline=self.mode == "baseline")
-            handoff, job = turn.handoff, turn.job
+            handoff, job, answered = turn.handoff, turn.job, turn.answered
         reply = "\n\n".join(t.replies)
         if reply and self.free_wording and self.mode == "flows":
             reply, completion = reword(self.gateway, reply, lang, conversation_id)
@@ -152,7 +156,9 @@ class Assistant:
             customer_id=state.customer_id,
             language=lang,
             last_job=job,
-            resolved=True if placed or any(e["kind"] == "committed" for e in t.events) else None,
+            resolved=True
+            if placed or answered or any(e["kind"] == "committed" for e in t.events)
+            else None,
             placed_orders=placed,
             handoff=handoff,
         )
@@ -188,6 +194,8 @@ class _TurnRun:
         self.commands = commands
         self.handoff: HandoffInput | None = None
         self.job: Job | None = None
+        self.answered = False
+        """A question was answered from the store's data (the conversation counts as resolved)."""
 
     def command(self, command: Command) -> None:
         self.commands.append(command.as_dict())
@@ -412,6 +420,8 @@ class _TurnRun:
             t.refused(error)
             step = "done"
         if step == "done":
+            if job in ANSWERS and not any(e["kind"] == "refused" for e in t.events):
+                self.answered = True
             s.drop(frame)
             self.resume()
         return step

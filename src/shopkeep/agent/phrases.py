@@ -81,9 +81,11 @@ register(
             "곧 이곳에서 답변드릴 거예요.",
         },
         "waiting_human": {
-            "en": "A human colleague has your conversation and will reply here shortly.",
-            "zh": "人工客服已接手您的对话，稍后会在这里回复您。",
-            "ko": "상담원이 대화를 이어받았어요. 곧 이곳에서 답변드릴 거예요.",
+            "en": "Your conversation is waiting for a human colleague, who will reply here as "
+            "soon as they are free. Your messages are kept for them.",
+            "zh": "您的对话正在等待人工客服，客服有空时会在这里回复您。您的消息都会转给客服。",
+            "ko": "상담원 연결을 기다리고 있어요. 상담원이 곧 이곳에서 답변드릴 거예요. "
+            "보내신 메시지는 상담원에게 전달돼요.",
         },
         "verify_ask": {
             "en": "To look at your account I first need to confirm who you are: please give "

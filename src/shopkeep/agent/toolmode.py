@@ -1298,16 +1298,16 @@ An order can be returned only if its status is "delivered", within the return wi
 after delivery), and only once. The customer must confirm the order id and the list of items to \
 return. The refund goes either to the original payment method or to a saved gift card; it is \
 each item's price less its share of discounts. After confirmation the order becomes "return \
-requested" and the customer receives an email on how to send the items back; the refund is made \
-when they arrive.
+requested" and the customer sends the items back to the shop; the refund is made when they \
+arrive.
 
 ## Exchange a delivered order
 An order can be exchanged only if its status is "delivered", within the return window, and only \
 once: remind the customer to name every item to exchange. Each item can be exchanged for an \
 available item of the same product with other options; no change of product type. The customer \
 must give a saved payment method that pays or receives the price difference; a gift card must \
-cover it. After confirmation the order becomes "exchange requested" and the customer receives an \
-email on how to send the items back; there is no need to place a new order.
+cover it. After confirmation the order becomes "exchange requested" and the customer sends the \
+items back to the shop; there is no need to place a new order.
 
 ## Coupons and campaigns
 Coupons have a code, a percent or fixed discount, a minimum spend and a limit of uses per \

@@ -67,7 +67,9 @@ def _invalid(invalid: RequestValidationError) -> JSONResponse:
         return error_response(400, "invalid_json", "The request body is not valid JSON.")
     where = [str(p) for p in first.get("loc", ()) if p != "body"]
     field = ".".join(where)
-    message = f"{field}: {first.get('msg', 'invalid')}" if field else first.get("msg", "invalid")
+    # pydantic prefixes what a validator raised; the reader needs only the reason.
+    reason = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+    message = f"{field}: {reason}" if field else reason
     return error_response(422, "invalid_request", message, {"field": field} if field else None)
 
 

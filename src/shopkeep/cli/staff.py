@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from typing import Annotated
 
 import typer
@@ -28,9 +29,16 @@ def add(
 ) -> None:
     """Add a staff member. The password is asked for (or read from SHOPKEEP_STAFF_PASSWORD),
     never given on the command line, where other users of the machine could see it."""
-    password = os.environ.get(PASSWORD_ENV) or typer.prompt(
-        "Password (8 characters or more)", hide_input=True, confirmation_prompt=True
-    )
+    password = os.environ.get(PASSWORD_ENV)
+    if not password:
+        if not sys.stdin.isatty():
+            err_console.print(
+                f"No terminal to ask for the password: set {PASSWORD_ENV}.", markup=False
+            )
+            raise typer.Exit(2)
+        password = typer.prompt(
+            "Password (8 characters or more)", hide_input=True, confirmation_prompt=True
+        )
     store = open_store()
     try:
         member = store.staff.add(username, password=password, role=role, display_name=name)

@@ -40,8 +40,9 @@ DEFINITIONS: dict[str, str] = {
     "and replies) counts with it, whenever it happened. Default range: the last 30 days, "
     "today included; at most 366 days.",
     "conversations": "Conversations started in the range.",
-    "resolved": "Conversations the assistant resolved: it placed an order or completed a "
-    "requested change in them (conversations.resolved).",
+    "resolved": "Conversations the assistant resolved on its own: it placed an order, carried "
+    "out a requested change or answered a question (product, search, recommendation, order "
+    "status, coupons) in them (conversations.resolved), and they were never handed to a human.",
     "resolution_rate": "resolved / conversations (null when there are no conversations).",
     "handed_off": "Conversations handed to the human queue at least once (a row in handoffs).",
     "handoff_rate": "handed_off / conversations.",
@@ -79,7 +80,8 @@ class Figures(View):
     conversations: int = 0
     """Conversations started in the range."""
     resolved: int = 0
-    """Of those, the ones the assistant resolved (conversations.resolved)."""
+    """Of those, the ones the assistant resolved on its own (conversations.resolved, never
+    handed off)."""
     handed_off: int = 0
     """Of those, the ones handed to the human queue at least once."""
     converted: int = 0
@@ -304,7 +306,7 @@ def _read(s: Session, since: datetime, until: datetime) -> list[_Conversation]:
         r.id: _Conversation(
             language=r.language or NO_LANGUAGE,
             started=r.created_at,
-            resolved=bool(r.resolved),
+            resolved=bool(r.resolved) and not r.handed_off,
             handed_off=bool(r.handed_off),
             prompt_tokens=r.prompt_tokens,
             cached_tokens=r.cached_tokens,

@@ -130,6 +130,10 @@ class CustomerView(View):
 
     @property
     def name(self) -> str:
+        """As the customer's language writes it: family name first, unspaced, in Chinese and
+        Korean (王思雨, 이준호); given name first in the others."""
+        if (self.locale or "").split("-")[0] in ("zh", "ko", "ja"):
+            return f"{self.last_name}{self.first_name}"
         return f"{self.first_name} {self.last_name}"
 
     @property

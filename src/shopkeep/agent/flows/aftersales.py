@@ -48,13 +48,13 @@ phrases.register(
         },
         "return_done": {
             "en": "Done: the return for order {order_id} is requested (status: {status}). "
-            "{refund} will be refunded to {method} once the items arrive; you'll get an email "
-            "on how to send them back.",
+            "Please send the items back to the shop; {refund} will be refunded to {method} once "
+            "they arrive.",
             "zh": "已完成：订单 {order_id} 的退货已申请（状态：{status}）。商品寄回后，{refund} "
-            "将退回 {method}；寄回方式会通过邮件发给您。",
+            "将退回 {method}。请将商品寄回本店。",
             "ko": "완료됐어요. 주문 {order_id}의 반품이 신청됐어요(상태: {status}). 상품이 "
-            "도착하면 {refund}이(가) {method}(으)로 환불돼요. 반송 방법은 이메일로 안내해 "
-            "드릴게요.",
+            "도착하면 {refund}이(가) {method}(으)로 환불돼요. 상품을 매장으로 보내 "
+            "주세요.",
         },
         "return_no_gift_card": {
             "en": "You have no gift card saved, so the refund goes to the payment method that "
@@ -74,11 +74,11 @@ phrases.register(
         },
         "exchange_done": {
             "en": "Done: the exchange for order {order_id} is requested (status: {status}). "
-            "Price difference: {difference}. You'll get an email on how to send the items back.",
+            "Price difference: {difference}. Please send the items back to the shop.",
             "zh": "已完成：订单 {order_id} 的换货已申请（状态：{status}）。差价：{difference}。"
-            "寄回方式会通过邮件发给您。",
+            "请将商品寄回本店。",
             "ko": "완료됐어요. 주문 {order_id}의 교환이 신청됐어요(상태: {status}). 차액: "
-            "{difference}. 반송 방법은 이메일로 안내해 드릴게요.",
+            "{difference}. 상품을 매장으로 보내 주세요.",
         },
     }
 )
