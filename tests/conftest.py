@@ -11,7 +11,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -134,3 +139,60 @@ def model_path() -> Path:
     if not is_installed(spec, directory):
         install_model(spec, directory)
     return spec.path_in(directory)
+
+
+SERVED_NAME = "qwen2.5-coder-0.5b"
+"""The name `llama_server` serves the 0.5B model under."""
+
+
+@pytest.fixture(scope="session")
+def llama_server(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`python -m llama_cpp.server` on 127.0.0.1 serving the 0.5B model; yields its /v1 URL."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    log = tmp_path_factory.mktemp("llama-server") / "server.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "llama_cpp.server",
+                "--model",
+                str(model_path),
+                "--model_alias",
+                SERVED_NAME,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--n_ctx",
+                "4096",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base_url = f"http://127.0.0.1:{port}/v1"
+    try:
+        # Waiting for readiness, not timing anything; the deadline only keeps a hung server from
+        # hanging the suite.
+        deadline = time.monotonic() + 600
+        while True:
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(
+                    f"llama_cpp.server did not start ({server.returncode}):\n{log.read_text()}"
+                )
+            try:
+                with urllib.request.urlopen(f"{base_url}/models", timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.5)
+        yield base_url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()

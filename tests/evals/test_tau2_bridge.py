@@ -323,6 +323,41 @@ def test_that_shopkeep_eval_tau2_runs_the_tasks_and_writes_the_report(
     assert data["pass_hat_k"] == {"1": 1.0} and data["model"] == "scripted"
 
 
+def test_that_the_customer_can_be_played_by_a_model_on_an_openai_compatible_endpoint(
+    tmp_path: Path, model_path: Path, llama_server: str
+) -> None:
+    """The path a new user takes with an endpoint of their choice: here llama-cpp-python's own
+    OpenAI-compatible server on loopback plays the customer, the local 0.5B the assistant."""
+    result = CliRunner().invoke(
+        eval_app,
+        [
+            "tau2",
+            "--tasks",
+            str(TASKS),
+            "--task-ids",
+            "88",
+            "--max-turns",
+            "2",
+            "--model",
+            "0.5b",
+            "--user-model",
+            "qwen2.5-coder-0.5b",
+            "--user-base-url",
+            llama_server,
+            "--report",
+            str(tmp_path / "out"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert data["user_model"] == "qwen2.5-coder-0.5b"
+    trial = data["tasks"][0]["trials"][0]
+    customer = [m for m in trial["trajectory"] if m["role"] == "user"]
+    assert customer and all(m["content"] for m in customer)
+    # The customer's tokens came back from the endpoint and were counted.
+    assert data["customer_simulator"]["prompt_tokens"] > 0
+
+
 def test_that_shopkeep_eval_tau2_without_a_database_says_where_to_give_it(
     tmp_path: Path,
 ) -> None:

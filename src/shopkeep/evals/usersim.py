@@ -45,6 +45,12 @@ scenario below exactly; you are the customer, never the agent.
 - If the scenario does not tell you how to go on, reply with {OUT_OF_SCOPE} and nothing else."""
 
 
+OPENING = """The conversation starts now: the agent greets you, and your first message says why you
+are writing. Do not end the conversation before you have said what you need."""
+# Last in the prompt: a small model given only the guidelines answers the greeting with the
+# stop signal (measured: the 0.5B and 1.5B did on every τ² task tried).
+
+
 class UserInstructions(BaseModel):
     """What the simulated customer is told, in τ²-bench's shape (`StructuredUserInstructions`)."""
 
@@ -140,7 +146,7 @@ class SimulatedUser:
 
     @property
     def system_prompt(self) -> str:
-        return f"{GUIDELINES}\n\n<scenario>\n{self.scenario}\n</scenario>"
+        return f"{GUIDELINES}\n\n<scenario>\n{self.scenario}\n</scenario>\n\n{OPENING}"
 
     def reply(self, agent_message: str) -> UserTurn:
         """The customer's answer to the agent's message."""
