@@ -4,7 +4,9 @@ retail tasks with a simulated customer (`shopkeep eval tau2`), and compare model
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -53,20 +55,27 @@ def eval_command(
     limit: Annotated[int | None, typer.Option(min=1, help="run at most this many")] = None,
     check: Annotated[
         bool,
-        typer.Option(
-            "--check", help="only validate the scenarios against the demo shop; run no model"
-        ),
+        typer.Option("--check", help="only validate the scenarios against the shop; run no model"),
     ] = False,
+    shop: Annotated[
+        Path | None,
+        typer.Option(
+            help="your own store, a SQLite file (shopkeep db init, your catalog imported), in "
+            "place of the demo shop; it is copied, never changed",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
-    """Play the scenarios' user turns against the assistant on a fresh demo shop each, judge
-    the replies and the store's end state, and report success, policy violations, latency,
-    tokens and cost, overall, per job and per language."""
+    """Play the scenarios' user turns against the assistant on a fresh copy of the shop each
+    (the demo shop, or your own with --shop), judge the replies and the store's end state,
+    and report success, policy violations, latency, tokens and cost, overall, per job and per
+    language."""
     scenarios = selected(path, only, limit)
     if check:
-        check_suite(scenarios)
+        check_suite(scenarios, shop)
         return
     modes = [m.value for m in mode or [EvalMode.flows]]
-    runs = run_modes(scenarios, modes, model)
+    runs = run_modes(scenarios, modes, model, shop)
     if report is not None:
         from shopkeep.evals.report import write_report
 
@@ -88,16 +97,28 @@ def selected(path: Path, only: str | None, limit: int | None) -> list[Scenario]:
     return scenarios[:limit] if limit is not None else scenarios
 
 
+@contextlib.contextmanager
+def shop_errors() -> Iterator[None]:
+    """A --shop that is no store: one clear line, exit code 2."""
+    from shopkeep.evals.demo import ShopNotUsable
+
+    try:
+        yield
+    except ShopNotUsable as error:
+        err_console.print(f"--shop: {error}", markup=False)
+        raise typer.Exit(2) from None
+
+
 def explain_invalid(error: ScenarioInvalid) -> typer.Exit:
     for problem in error.problems:
         err_console.print(problem, markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
-def check_suite(scenarios: list[Scenario]) -> None:
+def check_suite(scenarios: list[Scenario], own: Path | None = None) -> None:
     from shopkeep.evals.demo import check_references, demo_shop
 
-    with console.status("building the demo shop"), demo_shop() as shop:
+    with console.status("building the shop"), shop_errors(), demo_shop(own) as shop:
         store = shop.fresh("check")
         try:
             problems = check_references(scenarios, store)
@@ -115,7 +136,9 @@ def check_suite(scenarios: list[Scenario]) -> None:
     )
 
 
-def run_modes(scenarios: list[Scenario], modes: list[str], model: str | None) -> list[SuiteRun]:
+def run_modes(
+    scenarios: list[Scenario], modes: list[str], model: str | None, own: Path | None = None
+) -> list[SuiteRun]:
     from shopkeep.evals.demo import demo_shop
     from shopkeep.evals.runner import engine_assistant, run_suite
     from shopkeep.llm import open_gateway
@@ -125,8 +148,8 @@ def run_modes(scenarios: list[Scenario], modes: list[str], model: str | None) ->
     runs = []
     with model_errors():
         gateway = open_gateway(llm, config.cache_dir)
-        console.print("building the demo shop...", style="dim")
-        with demo_shop() as shop:
+        console.print("building the shop...", style="dim")
+        with shop_errors(), demo_shop(own) as shop:
             for mode in modes:
                 runs.append(
                     run_suite(

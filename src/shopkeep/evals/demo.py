@@ -1,11 +1,13 @@
-"""The shop every scenario starts from: the demo shop seeded at EVAL_NOW once per run, a fresh
-copy per scenario with its clock stopped at EVAL_NOW, and what the runner reads of it."""
+"""The shop every scenario starts from: the demo shop seeded at EVAL_NOW once per run (or a copy
+of the merchant's own SQLite store), a fresh copy per scenario with its clock stopped, and what
+the runner reads of it."""
 
 from __future__ import annotations
 
 import itertools
 import random
 import shutil
+import sqlite3
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -28,13 +30,45 @@ EVAL_NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 EVAL_SEED = 2026
 
 
-class DemoShop:
-    """The seeded demo database, built once in `folder`; `fresh()` hands out a copy of it."""
+class ShopNotUsable(Exception):
+    """The store given in place of the demo cannot be used; nothing was changed."""
 
-    def __init__(self, folder: Path) -> None:
+
+class DemoShop:
+    """The seeded demo database, built once in `folder`; `fresh()` hands out a copy of it with
+    the clock stopped at `now`."""
+
+    def __init__(self, folder: Path, now: datetime = EVAL_NOW) -> None:
         self.folder = folder
         self.template = folder / "demo.sqlite3"
+        self.now = now
         self._copies = itertools.count()
+
+    @classmethod
+    def copy_of(cls, database: Path, folder: Path, now: datetime) -> DemoShop:
+        """A merchant's own store (a SQLite file) in place of the demo, migrated to this
+        shopkeep's schema in the copy; the original is only read."""
+        if not database.is_file():
+            raise ShopNotUsable(f"no SQLite database at {database}")
+        shop = cls(folder, now)
+        try:
+            source = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+            copy = sqlite3.connect(shop.template)
+            try:
+                source.backup(copy)  # a consistent copy, write-ahead log included
+            finally:
+                copy.close()
+                source.close()
+        except sqlite3.DatabaseError as error:
+            raise ShopNotUsable(f"{database} is not a SQLite database ({error})") from error
+        db = Database(f"sqlite:///{shop.template}")
+        try:
+            if not db.is_initialised():
+                raise ShopNotUsable(f"{database} holds no shopkeep store (run: shopkeep db init)")
+            db.migrate()
+        finally:
+            db.dispose()
+        return shop
 
     @classmethod
     def build(cls, folder: Path) -> DemoShop:
@@ -51,11 +85,12 @@ class DemoShop:
         return shop
 
     def fresh(self, seed: str) -> Store:
-        """A store on a new copy of the demo shop, its clock at EVAL_NOW. New order ids come
-        from a random source seeded with `seed`, so a scenario gets the same ids every run."""
+        """A store on a new copy of the shop, its clock at `now`. New order ids come from a
+        random source seeded with `seed`, so a scenario gets the same ids every run."""
         path = self.folder / f"copy-{next(self._copies):05d}.sqlite3"
         shutil.copyfile(self.template, path)
-        return Store(Database(f"sqlite:///{path}"), clock=lambda: EVAL_NOW, rng=random.Random(seed))
+        now = self.now
+        return Store(Database(f"sqlite:///{path}"), clock=lambda: now, rng=random.Random(seed))
 
     def discard(self, store: Store) -> None:
         store.close()
@@ -70,10 +105,16 @@ class DemoShop:
 
 
 @contextmanager
-def demo_shop() -> Iterator[DemoShop]:
-    """The demo shop in a temporary folder, removed afterwards."""
+def demo_shop(own: Path | None = None, now: datetime | None = None) -> Iterator[DemoShop]:
+    """The demo shop (or a copy of the store in the SQLite file `own`, its clock at `now`,
+    default the moment it is copied) in a temporary folder, removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="shopkeep-eval-") as folder:
-        yield DemoShop.build(Path(folder))
+        if own is None:
+            yield DemoShop.build(Path(folder))
+        else:
+            yield DemoShop.copy_of(
+                own, Path(folder), now or datetime.now(UTC).replace(microsecond=0)
+            )
 
 
 def apply_setup(store: Store, steps: Sequence[SetupStep]) -> None:
