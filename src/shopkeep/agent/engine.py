@@ -4,9 +4,11 @@ the turn back before the reply is returned, so any process can take the next tur
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any, Literal
 
+from shopkeep.agent import phrases, render
 from shopkeep.agent.extract import extract
 from shopkeep.agent.flows import FLOWS
 from shopkeep.agent.flows.base import Step, Turn
@@ -86,7 +88,85 @@ class Assistant:
         )
         return view.id
 
+    def reconcile(self, conversation_id: str) -> TurnResult | None:
+        """After a crash: a purchase awaiting the customer's yes that the store shows as placed
+        (the process died between paying and writing the turn) is told to the customer as done,
+        once, and no longer waits; one the store does not show is still waiting, untouched.
+        None when there was nothing to tell."""
+        conversation = self.store.conversations.get(conversation_id)
+        state = State.model_validate(conversation.state) if conversation.state else State()
+        staged = state.staged
+        if (
+            staged is None
+            or staged.action not in ("place_order", "place_local_order")
+            or state.customer_id is None
+        ):
+            return None
+        order = self.store.checkout.placed_with_key(state.customer_id, staged.key)
+        if order is None or order.status == "awaiting payment":
+            # Not placed, or its payment still settling: the purchase keeps waiting for a yes,
+            # and a yes finishes it under the same key (one order, one charge).
+            return None
+        lang = state.language
+        state.staged = None
+        state.stack = [f for f in state.stack if f.job != staged.job]
+        paid = order.status != "cancelled"  # released unpaid by the store's recovery
+        reply = phrases.say(
+            "interrupted_placed" if paid else "interrupted_not_charged", lang, order_id=order.id
+        )
+        if paid:
+            reply += "\n" + render.order_block(
+                order,
+                lang,
+                lambda pid, stored: ShopTools(self.store, state).product_name(pid, stored, lang),
+            )
+        events: list[dict[str, Any]] = [
+            {"kind": "recovered", "turn": state.turn, "order_id": order.id, "paid": paid}
+        ]
+        if paid:
+            events.append(
+                {
+                    "kind": "order_placed",
+                    "turn": state.turn,
+                    "order_id": order.id,
+                    "total_minor": order.total.amount,
+                    "currency": order.total.currency,
+                }
+            )
+        self.store.conversations.record_turn(
+            conversation_id,
+            expected_version=conversation.version,
+            state=state.model_dump(mode="json"),
+            messages=[
+                MessageInput(
+                    role="assistant", text=reply, language=lang, job=staged.job, events=events
+                )
+            ],
+            resolved=True if paid else None,
+            placed_orders=[order.id] if paid and order.id not in conversation.order_ids else [],
+        )
+        return TurnResult(
+            conversation_id=conversation_id,
+            reply=reply,
+            language=lang,
+            job=staged.job,
+            handed_off=state.handed_off,
+            staged=None,
+            events=tuple(events),
+        )
+
     def reply(self, conversation_id: str, text: str) -> TurnResult:
+        recovered = self.reconcile(conversation_id)
+        result = self._reply(conversation_id, text)
+        if recovered is None:
+            return result
+        return dataclasses.replace(
+            result,
+            reply="\n\n".join(r for r in (recovered.reply, result.reply) if r),
+            events=recovered.events + result.events,
+        )
+
+    def _reply(self, conversation_id: str, text: str) -> TurnResult:
         started = time.perf_counter()
         conversation = self.store.conversations.get(conversation_id)
         state = State.model_validate(conversation.state) if conversation.state else State()

@@ -80,6 +80,20 @@ register(
             "ko": "계속 제대로 이해하지 못해 죄송해요. 요약과 함께 상담원에게 연결해 드렸어요. "
             "곧 이곳에서 답변드릴 거예요.",
         },
+        "interrupted_placed": {
+            "en": "Before we were interrupted, your order {order_id} went through: it is placed "
+            "and paid once. Nothing more will be charged.",
+            "zh": "在中断之前，您的订单 {order_id} 已成功下单并只扣款一次，不会再次扣款。",
+            "ko": "중단되기 전에 주문 {order_id}이(가) 완료됐어요. 결제는 한 번만 됐고 더 "
+            "청구되지 않아요.",
+        },
+        "interrupted_not_charged": {
+            "en": "We were interrupted while paying for order {order_id}: the payment did not go "
+            "through and nothing was charged. Tell me if you'd like to try again.",
+            "zh": "支付订单 {order_id} 时发生中断：付款未成功，没有扣款。如需重试请告诉我。",
+            "ko": "주문 {order_id} 결제 중에 중단됐어요. 결제는 되지 않았고 청구된 금액은 "
+            "없어요. 다시 시도하시려면 말씀해 주세요.",
+        },
         "waiting_human": {
             "en": "Your conversation is waiting for a human colleague, who will reply here as "
             "soon as they are free. Your messages are kept for them.",

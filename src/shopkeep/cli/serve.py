@@ -61,6 +61,11 @@ def serve(
         )
         raise typer.Exit(2)
     try:
+        # Finish what a process that died left half done (orders awaiting payment, charges of
+        # changes that never happened, refunds not yet sent); safe beside running workers.
+        finished = {k: v for k, v in store.recover().items() if v}
+        if finished:
+            console.print(f"Recovered after a crash: {finished}", markup=False)
         with console.status("Loading the model and the catalog..."):
             gateway = open_gateway(llm_settings_for(model, config.llm), config.cache_dir)
             assistant = Assistant(store, gateway, free_wording=config.agent.free_wording)

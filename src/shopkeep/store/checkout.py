@@ -335,6 +335,17 @@ class Checkout:
     def __init__(self, ctx: StoreContext) -> None:
         self._ctx = ctx
 
+    def placed_with_key(self, customer_id: str, idempotency_key: str) -> OrderView | None:
+        """The order this customer placed with this key (a purchase or a local order), if any:
+        how a process that restarts finds out whether a purchase it was making went through."""
+        with self._ctx.db.reading() as s:
+            order = s.scalar(
+                select(Order).where(
+                    Order.customer_id == customer_id, Order.idempotency_key == idempotency_key
+                )
+            )
+            return None if order is None else order_view(order)
+
     def quote(
         self,
         customer_id: str,
