@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 from pydantic import BaseModel, Field, SecretStr
@@ -16,6 +17,9 @@ from pydantic_settings import (
 
 from shopkeep.llm.settings import LLMSettings
 from shopkeep.store.policy import StorePolicy
+
+if TYPE_CHECKING:
+    from shopkeep.store import Store
 
 
 def _default_data_dir() -> Path:
@@ -73,6 +77,17 @@ class AcpSettings(BaseModel):
     )
 
 
+class SandboxSettings(BaseModel):
+    """`SHOPKEEP_SANDBOX__*`: the built-in sandbox payment gateway (no real money moves)."""
+
+    charge_seconds: float = Field(
+        default=0.0,
+        ge=0,
+        description="how long each charge takes, like a real gateway's round trip (for load "
+        "and crash drills)",
+    )
+
+
 class WebSettings(BaseModel):
     """`SHOPKEEP_WEB__*`: the web chat, the console and their sessions."""
 
@@ -90,6 +105,32 @@ class WebSettings(BaseModel):
         ge=0,
         description="a turn that finds its conversation written meanwhile by another worker "
         "or a staff member is read again and run again, this many times",
+    )
+    turn_concurrency: int = Field(
+        default=1,
+        ge=1,
+        description="turns of the assistant one worker runs at once; the rest wait in line "
+        "(1 suits a local model, which computes one reply at a time; raise it for a model "
+        "server that answers several)",
+    )
+    queue_limit: int = Field(
+        default=20,
+        ge=0,
+        description="messages that may wait in one worker's line for a turn; past it a message "
+        "is refused (503 busy with Retry-After) and nothing is stored",
+    )
+    customer_messages_per_minute: int = Field(
+        default=20,
+        ge=0,
+        description="messages one customer may send a minute, at one worker (a burst of this "
+        "many, then evenly); more are refused (429 with Retry-After); 0: no limit",
+    )
+    ip_messages_per_minute: int = Field(
+        default=60,
+        ge=0,
+        description="messages one client address may send a minute, at one worker (the "
+        "connection's address: X-Forwarded-For counts only from a proxy uvicorn trusts); more "
+        "are refused (429 with Retry-After); 0: no limit",
     )
 
 
@@ -128,6 +169,7 @@ class Settings(BaseSettings):
     agent: AgentSettings = Field(default_factory=AgentSettings)
     acp: AcpSettings = Field(default_factory=AcpSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -168,6 +210,15 @@ class Settings(BaseSettings):
                 with os.fdopen(fd, "w") as out:
                     out.write(secrets.token_hex(32))
         return path.read_text().strip().encode()
+
+    def open_store(self) -> Store:
+        """The store at the configured database, with the configured policy and gateway."""
+        from shopkeep.store import Database, Store
+        from shopkeep.store.payments import SandboxGateway
+
+        db = Database(self.resolved_database_url())
+        gateway = SandboxGateway(db, charge_seconds=self.sandbox.charge_seconds)
+        return Store(db, policy=self.store, gateway=gateway)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

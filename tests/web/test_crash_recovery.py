@@ -1,12 +1,16 @@
 """Crash recovery: a real `shopkeep serve` killed with SIGKILL while a payment waits for the
-customer's yes, and after it was paid but before the turn was written. After a restart the
+customer's yes, while the payment is executing (the sandbox gateway made slow), and after it
+was paid but before the turn was written. After a restart the
 conversation resumes where it stood, the payment happened exactly once or not at all, and the
 customer is told which."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import signal
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -118,4 +122,41 @@ def test_that_a_server_killed_after_paying_tells_the_customer_and_never_pays_aga
     said = " ".join(m["text"] for m in again["messages"] if m["role"] == "assistant")
     assert "went through" in said and order_id in said
     assert again["staged"] is None
+    assert shop.payments_and_orders(customer_id) == (before[0] + 1, before[1] + 1)
+
+
+def test_that_a_server_killed_while_the_payment_executes_pays_exactly_once_after_restart(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SHOPKEEP_SANDBOX__CHARGE_SECONDS", "3")  # a slow gateway: time to kill
+    shop.start()
+    customer_id, conversation = staged_purchase(shop)
+    before = shop.payments_and_orders(customer_id)
+    server = shop.server
+    assert server is not None
+
+    def say_yes() -> None:
+        with contextlib.suppress(httpx.HTTPError):  # the server dies under this request
+            httpx.post(
+                f"{server.base_url}/api/conversations/{conversation}/messages",
+                json={"text": "yes"},
+                cookies=shop.http.cookies,
+                timeout=None,
+            )
+
+    pending = threading.Thread(target=say_yes)
+    pending.start()
+    while shop.payments_and_orders(customer_id)[0] == before[0]:
+        time.sleep(0.05)  # waiting for the order row: the payment is now under way
+    shop.kill()
+    pending.join()
+    assert shop.payments_and_orders(customer_id) == (before[0] + 1, before[1])  # not charged
+
+    monkeypatch.delenv("SHOPKEEP_SANDBOX__CHARGE_SECONDS")
+    shop.start()
+    resumed = shop.http.get(f"{shop.server.base_url}/api/conversations/{conversation}").json()
+    assert resumed["staged"] is not None  # not paid: still waiting, and the page says so
+    yes = shop.post(f"/api/conversations/{conversation}/messages", {"text": "yes"})
+    assert [e["kind"] for e in yes["events"]].count("order_placed") == 1
+    # The same order, paid once: the yes finished the payment under the purchase's key.
     assert shop.payments_and_orders(customer_id) == (before[0] + 1, before[1] + 1)

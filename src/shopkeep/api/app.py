@@ -22,7 +22,7 @@ from shopkeep.api.session import COOKIE
 from shopkeep.api.settings import AcpSettings, load_acp_settings
 from shopkeep.api.webhooks import WebhookSender
 from shopkeep.settings import Settings
-from shopkeep.store import Database, Store
+from shopkeep.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def create_app(
     settings = settings or Settings()
     acp_settings = acp_settings or load_acp_settings()
     owned = store is None
-    shop = store or Store(Database(settings.resolved_database_url()), policy=settings.store)
+    shop = store or settings.open_store()
 
     def configured_assistant() -> Assistant:
         from shopkeep.llm import open_gateway

@@ -39,15 +39,15 @@ def open_database() -> Database:
 
 
 def open_store(*, require_schema: bool = True) -> Store:
-    config = settings()
-    db = Database(config.resolved_database_url())
-    if require_schema and not db.is_initialised():
+    store = settings().open_store()
+    if require_schema and not store.db.is_initialised():
+        store.close()
         err_console.print(
-            f"The database at {db} has no shopkeep schema yet. Run: shopkeep db init",
+            f"The database at {store.db} has no shopkeep schema yet. Run: shopkeep db init",
             markup=False,
         )
         raise typer.Exit(2)
-    return Store(db, policy=config.store)
+    return store
 
 
 def explain(error: BaseException) -> tuple[str, int] | None:

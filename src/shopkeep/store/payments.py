@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -85,12 +86,23 @@ class SandboxGateway:
 
     name = "sandbox"
 
-    def __init__(self, db: Database, clock: Clock = utcnow, limit_minor: int = 10_000_000) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock = utcnow,
+        limit_minor: int = 10_000_000,
+        charge_seconds: float = 0.0,
+    ) -> None:
+        """`charge_seconds`: how long a charge takes, as a real gateway's round trip does (for
+        load and crash drills)."""
         self._db = db
         self._clock = clock
         self._limit = limit_minor
+        self._charge_seconds = charge_seconds
 
     def charge(self, *, key: str, method_ref: str, amount: Money) -> GatewayResult:
+        if self._charge_seconds > 0:
+            time.sleep(self._charge_seconds)
         decline = None
         if "decline" in method_ref:
             decline = "card declined by issuer"
