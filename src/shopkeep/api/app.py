@@ -72,6 +72,8 @@ def create_app(
         try:
             yield
         finally:
+            # Messages taken into the chat's line are answered before the store is let go.
+            await asyncio.to_thread(app.state.chat.admission.drain)
             if sender is not None:
                 sender.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

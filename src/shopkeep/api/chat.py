@@ -7,6 +7,7 @@ import asyncio
 import logging
 import re
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -19,6 +20,7 @@ from pydantic import BaseModel, Field, field_validator
 from shopkeep.agent.engine import Assistant
 from shopkeep.agent.extract import option_synonyms
 from shopkeep.agent.result import TurnResult
+from shopkeep.api.admission import Admission, Clock, Place, RateLimit, retry_after, seconds
 from shopkeep.api.errors import ErrorOut, Refused, stream_errors
 from shopkeep.api.session import (
     Shopper,
@@ -69,6 +71,30 @@ INTERNAL_ERROR = {
 }
 
 STREAM_ERRORS = stream_errors(ERRORS)
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "seconds to wait before sending the message again",
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
+REFUSED_FOR_NOW: dict[int | str, dict[str, Any]] = {
+    429: {"description": "Too many messages from this customer or address; send again later"},
+    503: {"description": "The assistant is busy and its line is full; send again later"},
+}
+SEND_ERRORS = {
+    **ERRORS,
+    **{
+        status: {"model": ErrorOut, "headers": RETRY_AFTER, **r}
+        for status, r in REFUSED_FOR_NOW.items()
+    },
+}
+SEND_STREAM_ERRORS = {
+    **STREAM_ERRORS,
+    **{
+        status: {"headers": RETRY_AFTER, **r}
+        for status, r in stream_errors(REFUSED_FOR_NOW).items()
+    },
+}
 
 
 # --- what goes over the wire ----------------------------------------------------------------
@@ -278,16 +304,24 @@ class ChatService:
     """Turns of the assistant for the web, with the reads a page needs."""
 
     def __init__(
-        self, store: Store, assistant: Assistant | Callable[[], Assistant], web: WebSettings
+        self,
+        store: Store,
+        assistant: Assistant | Callable[[], Assistant],
+        web: WebSettings,
+        *,
+        clock: Clock = time.monotonic,
     ) -> None:
         """`assistant`, or how to make it on the first turn (an app that only serves agent
-        checkout never loads a model)."""
+        checkout never loads a model). `clock` times the rate limits and the turns."""
         self.store = store
         self.web = web
         self._assistant = assistant
         self._lock = threading.Lock()
         self.observers: list[Callable[[TurnResult], None]] = []
         """Called with every turn run (the metrics count them)."""
+        self.admission = Admission(web.turn_concurrency, web.queue_limit, clock=clock)
+        self.customer_limit = RateLimit(web.customer_messages_per_minute, clock=clock)
+        self.ip_limit = RateLimit(web.ip_messages_per_minute, clock=clock)
 
     @property
     def assistant(self) -> Assistant:
@@ -376,6 +410,38 @@ class ChatService:
     def cart(self, customer_id: str | None) -> CartOut:
         return CartOut.of(self.store.carts.get(customer_id) if customer_id else None)
 
+    def accept(
+        self, conversation: ConversationView, text: str, *, customer_id: str | None, client: str
+    ) -> Place[TurnOut]:
+        """Take the message into the line for a turn: from then on it is answered and stored,
+        whether or not the sender still waits. Refused, with nothing stored, when the customer
+        (the conversation's, or the browser's) or the client address has sent too many this
+        minute (429), or the line is full (503)."""
+        checks = [(self.ip_limit, client, "this address")]
+        customer = conversation.customer_id or customer_id
+        if customer is not None:
+            checks.insert(0, (self.customer_limit, customer, "this customer"))
+        taken: list[tuple[RateLimit, str]] = []
+        try:
+            for limit, key, whose in checks:
+                wait = limit.take(key)
+                if wait:
+                    after = retry_after(wait)
+                    raise Refused(
+                        429,
+                        "rate_limited",
+                        f"Too many messages from {whose}: at most {limit.per_minute} a minute. "
+                        f"Your message was not taken; send it again in {seconds(after)}.",
+                        headers={"Retry-After": str(after)},
+                    )
+                taken.append((limit, key))
+            return self.admission.admit(lambda: self.turn(conversation, text))
+        except Refused:
+            # A refused message counts against no limit: it was never taken.
+            for limit, key in taken:
+                limit.give_back(key)
+            raise
+
     def turn(self, conversation: ConversationView, text: str) -> TurnOut:
         """Run one turn. If another worker or a staff member wrote the conversation meanwhile,
         the turn is run again on what they wrote (actions are idempotent, so a rerun never
@@ -433,6 +499,25 @@ def owned(conversation_id: str, chat: Service, who: Who) -> ConversationView:
 
 
 Owned = Annotated[ConversationView, Depends(owned)]
+
+
+def client_address(request: Request) -> str:
+    """The address the request came from: the connection's. X-Forwarded-For is not read here;
+    uvicorn puts the forwarded address in its place only for a proxy it trusts."""
+    return request.client.host if request.client else "unknown"
+
+
+def admitted(
+    conversation: Owned, body: SendIn, chat: Service, who: Who, request: Request
+) -> Place[TurnOut]:
+    """The message, valid and taken into the line (a dependency, so a refusal is a status
+    before any stream starts, and the turn is under way before the route runs)."""
+    return chat.accept(
+        conversation, body.text, customer_id=who.customer_id, client=client_address(request)
+    )
+
+
+Admitted = Annotated[Place[TurnOut], Depends(admitted)]
 
 
 @router.get("/session", response_model=SessionOut, summary="Who this browser is")
@@ -534,6 +619,9 @@ def conversations(chat: Service, who: Who) -> list[ConversationOut]:
     summary="A conversation with its history",
 )
 def get_conversation(conversation: Owned, chat: Service) -> ConversationOut:
+    # A purchase a crashed worker paid but never told is told now, once, as the page opens.
+    if chat.assistant.reconcile(conversation.id) is not None:
+        conversation = chat.store.conversations.get(conversation.id)
     return chat.view(conversation)
 
 
@@ -560,27 +648,36 @@ def get_cart(conversation: Owned, chat: Service) -> CartOut:
 @router.post(
     "/conversations/{conversation_id}/messages",
     response_model=TurnOut,
+    responses=SEND_ERRORS,
     summary="Send a message; the reply comes back when the turn is done",
+    description="The message waits in line while the assistant is busy with others. 503 "
+    "`busy`: the line is full; 429 `rate_limited`: too many messages from this customer or "
+    "address. Both say when to send again (Retry-After, in seconds) and store nothing.",
 )
-def send(conversation: Owned, body: SendIn, chat: Service) -> TurnOut:
-    return chat.turn(conversation, body.text)
+async def send(place: Admitted) -> TurnOut:
+    return await place.result()
 
 
 @router.post(
     "/conversations/{conversation_id}/messages/stream",
     response_class=EventSourceResponse,
-    responses=STREAM_ERRORS,
+    responses=SEND_STREAM_ERRORS,
     summary="Send a message; the reply streams back as server-sent events",
-    description="Events: `thinking` (the turn started), `delta` ({text}: the next piece of the "
-    'reply), `turn` (a TurnOut, last), or `error` ({"error": {code, message}}) instead of '
-    "`turn` when the turn could not be run.",
+    description="Events: `queued` ({position, ahead}: the message waits in line, `position` 1 "
+    "next; sent first and whenever it moves up; `ahead` counts the messages before it, those "
+    "being answered included), `thinking` (the turn started), `delta` ({text}: the next piece "
+    'of the reply), `turn` (a TurnOut, last), or `error` ({"error": {code, message}}) instead '
+    "of `turn` when the turn could not be run. A message taken into the line is answered and "
+    "stored even if the stream is closed before its turn. 503 `busy`: the line is full; 429 "
+    "`rate_limited`: too many messages; both with Retry-After, before any event, storing "
+    "nothing.",
 )
-async def send_streaming(
-    conversation: Owned, body: SendIn, chat: Service
-) -> AsyncIterator[ServerSentEvent]:
+async def send_streaming(conversation: Owned, place: Admitted) -> AsyncIterator[ServerSentEvent]:
+    async for spot in place.moves():
+        yield ServerSentEvent(event="queued", data=spot._asdict())
     yield ServerSentEvent(event="thinking", data={})
     try:
-        out = await run_in_threadpool(chat.turn, conversation, body.text)
+        out = await place.result()
     except StoreError as e:
         yield ServerSentEvent(event="error", data={"error": e.as_dict()})
         return

@@ -68,6 +68,13 @@ const LABELS = {
     errorStream: "The reply was cut off. It may still appear; otherwise send your message again.",
     errorGeneric: "Something went wrong: {message}",
     errorSignIn: "Signing in failed: {message}",
+    queued: "You're number {n} in line. The assistant will answer you in turn.",
+    errorBusy: "The shop assistant is busy with other customers, so your message was not sent. {retry}",
+    errorRateLimited: "You've sent many messages in a short time, so this one was not sent. {retry}",
+    retrySeconds: "Please send it again in {n} seconds.",
+    retrySecond: "Please send it again in 1 second.",
+    retryMinutes: "Please send it again in {n} minutes.",
+    retryLater: "Please send it again in a moment.",
     yes: "yes",
     no: "no",
   },
@@ -129,6 +136,13 @@ const LABELS = {
     errorStream: "回复中断了，可能稍后出现；否则请重新发送。",
     errorGeneric: "出错了：{message}",
     errorSignIn: "登录失败：{message}",
+    queued: "你正在排队，是第 {n} 位。助手会按顺序回复你。",
+    errorBusy: "商店助手正在接待其他顾客，你的消息未发送。{retry}",
+    errorRateLimited: "你在短时间内发送的消息太多，这条消息未发送。{retry}",
+    retrySeconds: "请在 {n} 秒后重新发送。",
+    retrySecond: "请在 1 秒后重新发送。",
+    retryMinutes: "请在 {n} 分钟后重新发送。",
+    retryLater: "请稍后重新发送。",
     yes: "是的",
     no: "不要",
   },
@@ -190,6 +204,13 @@ const LABELS = {
     errorStream: "답변이 중간에 끊겼습니다. 곧 나타나지 않으면 다시 보내 주세요.",
     errorGeneric: "문제가 생겼습니다: {message}",
     errorSignIn: "로그인하지 못했습니다: {message}",
+    queued: "대기 중입니다. 지금 {n}번째 순서이며, 차례가 되면 답변해 드립니다.",
+    errorBusy: "상점 도우미가 다른 고객을 응대하느라 바빠 메시지를 보내지 못했습니다. {retry}",
+    errorRateLimited: "짧은 시간에 메시지를 너무 많이 보내 이번 메시지는 보내지 않았습니다. {retry}",
+    retrySeconds: "{n}초 후에 다시 보내 주세요.",
+    retrySecond: "1초 후에 다시 보내 주세요.",
+    retryMinutes: "{n}분 후에 다시 보내 주세요.",
+    retryLater: "잠시 후 다시 보내 주세요.",
     yes: "네",
     no: "아니요",
   },
@@ -266,11 +287,12 @@ function el(tag, attrs, ...children) {
 }
 
 class ApiError extends Error {
-  constructor(status, code, message, details) {
+  constructor(status, code, message, details, retryAfter) {
     super(message);
     this.status = status;
     this.code = code;
     this.details = details || {};
+    this.retryAfter = retryAfter || null; // seconds, when the server said when to try again
   }
 }
 
@@ -284,7 +306,14 @@ async function httpError(response) {
   } catch (_) {
     // not the API's JSON error shape: keep the status line
   }
-  return new ApiError(response.status, code, message, details);
+  const retryAfter = Math.ceil(Number(response.headers.get("Retry-After")));
+  return new ApiError(
+    response.status,
+    code,
+    message,
+    details,
+    retryAfter > 0 ? retryAfter : null,
+  );
 }
 
 async function api(method, path, body) {
@@ -342,6 +371,9 @@ function setLanguage(lang) {
   if (guest) guest.textContent = t("guest");
   for (const node of ui.messages.querySelectorAll(".who-said[data-who]")) {
     node.textContent = whoSaid(node.dataset.who, node.dataset.author);
+  }
+  for (const node of ui.messages.querySelectorAll(".queue-place")) {
+    node.textContent = t("queued", { n: node.dataset.position });
   }
   showWho();
   showStatus(state.status, state.staff);
@@ -511,6 +543,7 @@ function messageElement(role, text, seq, author) {
 }
 
 function fill(node, m) {
+  showQueued(node, null);
   node.dataset.seq = String(m.seq);
   node.classList.remove("streaming", "pending");
   node.removeAttribute("aria-busy");
@@ -546,6 +579,22 @@ function addPending(role, text) {
   ui.welcome.hidden = true;
   scrollToEnd();
   return node;
+}
+
+// While the message waits in line for the assistant, its reply-to-be says its place in line.
+function showQueued(node, position) {
+  let note = node.querySelector(".queue-place");
+  if (!position) {
+    if (note) note.remove();
+    return;
+  }
+  if (!note) {
+    note = el("p", { class: "queue-place", role: "status" });
+    node.querySelector(".text").before(note);
+  }
+  note.dataset.position = String(position);
+  note.textContent = t("queued", { n: position });
+  scrollToEnd();
 }
 
 function scrollToEnd() {
@@ -704,9 +753,19 @@ function hideError() {
   ui.error.dataset.kind = "";
 }
 
+// When to send again, from the refusal's Retry-After.
+function retryText(after) {
+  if (!after) return t("retryLater");
+  if (after === 1) return t("retrySecond");
+  if (after > 90) return t("retryMinutes", { n: Math.ceil(after / 60) });
+  return t("retrySeconds", { n: after });
+}
+
 function explain(err, text) {
   if (err.code === "network") return t("errorNetwork");
   if (err.code === "stream_cut") return t("errorStream");
+  if (err.status === 503) return t("errorBusy", { retry: retryText(err.retryAfter) });
+  if (err.status === 429) return t("errorRateLimited", { retry: retryText(err.retryAfter) });
   if (err.status === 422 && chars(text) > MAX_MESSAGE_CHARS) {
     return t("errorTooLong", { max: MAX_MESSAGE_CHARS });
   }
@@ -830,11 +889,13 @@ async function send(text) {
     let typing = null;
     try {
       for await (const { event, data } of serverEvents(response)) {
-        if (event === "thinking" || event === "delta") {
+        if (event === "queued" || event === "thinking" || event === "delta") {
           if (!streaming) {
             streaming = addPending("assistant", "");
             typing = typer(streaming);
           }
+          // The message is taken: from here on it is answered even if this page goes away.
+          showQueued(streaming, event === "queued" ? data.position : null);
           if (event === "delta") typing.push(data.text);
         } else if (event === "turn") {
           turn = data;
