@@ -79,6 +79,16 @@ def _luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
+def _is_card(found: str) -> bool:
+    return _luhn(re.sub(r"\D", "", found)) or bool(_CARD_GROUPS.fullmatch(found))
+
+
+def holds_card_number(text: str) -> bool:
+    """True when `text` holds a card number (13-19 digits that pass the Luhn check, or are
+    grouped as cards are written)."""
+    return any(_is_card(m.group(0)) for m in _CARD_CANDIDATE.finditer(text))
+
+
 def mask_card_numbers(text: str) -> str:
     """`text` with every card number (13-19 digits that pass the Luhn check, or are grouped as
     cards are written) cut to its last four digits ('4111 1111 1111 1111' -> '**** 1111'), and
@@ -86,10 +96,7 @@ def mask_card_numbers(text: str) -> str:
 
     def mask(match: re.Match[str]) -> str:
         found = match.group(0)
-        digits = re.sub(r"\D", "", found)
-        if _luhn(digits) or _CARD_GROUPS.fullmatch(found):
-            return f"**** {digits[-4:]}"
-        return found
+        return "**** " + re.sub(r"\D", "", found)[-4:] if _is_card(found) else found
 
     return _SECURITY_CODE.sub(r"\1\2***", _CARD_CANDIDATE.sub(mask, text))
 

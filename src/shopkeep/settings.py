@@ -211,6 +211,28 @@ class Settings(BaseSettings):
                     out.write(secrets.token_hex(32))
         return path.read_text().strip().encode()
 
+    def secrets(self) -> list[str]:
+        """Every secret these settings hold (the signing key, API keys, the webhook key, the
+        database password), for the log redaction to hide wherever one appears."""
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        found = [
+            s.get_secret_value()
+            for s in (self.secret_key, self.acp.api_key, self.acp.webhook_secret, self.llm.api_key)
+            if s is not None
+        ]
+        key_file = self.data_dir / "secret_key"
+        if self.secret_key is None and key_file.is_file():
+            found.append(key_file.read_text().strip())
+        try:
+            password = make_url(self.resolved_database_url()).password
+        except ArgumentError:
+            password = None
+        if password:
+            found.append(str(password))
+        return found
+
     def open_store(self) -> Store:
         """The store at the configured database, with the configured policy and gateway."""
         from shopkeep.store import Database, Store

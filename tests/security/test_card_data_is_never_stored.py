@@ -23,6 +23,13 @@ from shopkeep.api import create_app
 from shopkeep.logs import mask_card_numbers
 from shopkeep.settings import AcpSettings, Settings
 from shopkeep.store import Store, StoreError
+from shopkeep.store.agent_checkout import (
+    AgentCheckout,
+    Buyer,
+    PaymentToken,
+    SessionChanges,
+    SessionLine,
+)
 from shopkeep.store.customers import PaymentMethodInput
 from shopkeep.store.models import PaymentSource
 
@@ -74,11 +81,6 @@ _NOT_CARDS = {("customers", "phone")}
 pass the card check."""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE: the conversation log keeps the customer's message verbatim "
-    "(conversation_messages.text): a card number typed into chat is stored in full",
-)
 def test_that_a_card_number_typed_into_chat_is_kept_nowhere_after_a_checkout(
     shop: Store, tmp_path: Path
 ) -> None:
@@ -144,24 +146,37 @@ def test_that_agent_checkout_keeps_the_payment_token_and_no_card_number(
     assert stored <= {"payment_methods.token", "sandbox_gateway_records.method_ref"}, stored
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE: agent checkout takes any string as the payment credential and keeps it "
-    "(payment_methods.token, sandbox_gateway_records.method_ref); a card number sent in its place "
-    "is stored in full",
-)
 def test_that_a_card_number_sent_as_agent_checkouts_payment_token_is_kept_nowhere(
     shop: Store, tmp_path: Path
 ) -> None:
-    checkout(shop, tmp_path, CARD)
+    refused = checkout(shop, tmp_path, CARD)
+    assert refused["type"] == "invalid_request", refused
+    assert refused["param"] == "$.payment_data.instrument.credential.token", refused
+    assert "never a card number" in refused["message"]
+    assert CARD not in str(refused)
     assert where_stored(shop, CARD) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE: the store saves any token given with a payment method "
-    "(Customers.add_payment_method, CustomerInput): a card number in its place is kept",
-)
+def test_that_the_store_refuses_a_card_number_as_agent_checkouts_token_before_changing_anything(
+    shop: Store,
+) -> None:
+    # The API refuses it first; the store refuses it too, for any other caller.
+    checkout = AgentCheckout(shop.ctx)
+    opened = checkout.create(
+        SessionChanges(
+            lines=[SessionLine(variant_id="pebble-boom-black")],
+            buyer=Buyer(email="ada.park@example.com", first_name="Ada", last_name="Park"),
+        )
+    )
+    before = shop_state(shop)
+    with pytest.raises(StoreError) as refused:
+        checkout.complete(opened.id, PaymentToken(handler="sandbox_card", token=CARD))
+    assert refused.value.code == "invalid_request"
+    assert checkout.get(opened.id).status == opened.status
+    assert changed_tables(before, shop_state(shop)) == []
+    assert where_stored(shop, CARD) == []
+
+
 def test_that_the_store_refuses_a_card_number_as_a_payment_methods_token(shop: Store) -> None:
     customer_id = shop.customers.find_by_email(OLIVIA)
     with pytest.raises(StoreError):

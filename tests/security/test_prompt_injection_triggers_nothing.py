@@ -237,11 +237,6 @@ def test_that_the_job_classifier_repeating_its_prompt_shows_the_customer_nothing
     assert repeated_prompt(result.reply, b.backend.requests) is None, result.reply
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE: in the tools mode the model's prose goes to the customer with only order ids "
-    "and emails guarded (toolmode.guard_reply): a model that repeats TOOLS_SYSTEM shows it",
-)
 def test_that_a_tools_mode_model_repeating_its_prompt_shows_the_customer_nothing_of_it(
     bench: Callable[..., Bench],
 ) -> None:
@@ -251,11 +246,6 @@ def test_that_a_tools_mode_model_repeating_its_prompt_shows_the_customer_nothing
     assert repeated_prompt(result.reply, b.backend.requests) is None, result.reply
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE: free wording keeps a rewording that adds no number, id or email "
-    "(wording.grounded): a rewording that repeats its own instructions passes and is shown",
-)
 def test_that_a_rewording_model_repeating_its_prompt_shows_the_customer_nothing_of_it(
     bench: Callable[..., Bench],
 ) -> None:

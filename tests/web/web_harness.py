@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,13 +48,23 @@ class Served:
 
 
 def start_server(
-    database_url: str, data_dir: Path, *, extra_args: tuple[str, ...] = ("--demo-login",)
+    database_url: str,
+    data_dir: Path,
+    *,
+    extra_args: tuple[str, ...] = ("--demo-login",),
+    extra_env: Mapping[str, str] | None = None,
 ) -> Served:
-    """`shopkeep serve` on a free port, returned once GET /health answers."""
+    """`shopkeep serve` on a free port, returned once GET /health answers; what it writes goes
+    to `Served.log`."""
     port = free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     log = data_dir / f"serve-{port}.log"
-    env = {**os.environ, "SHOPKEEP_DATABASE_URL": database_url, "SHOPKEEP_DATA_DIR": str(data_dir)}
+    env = {
+        **os.environ,
+        "SHOPKEEP_DATABASE_URL": database_url,
+        "SHOPKEEP_DATA_DIR": str(data_dir),
+        **(extra_env or {}),
+    }
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "shopkeep.cli", "serve", "--port", str(port), *extra_args],

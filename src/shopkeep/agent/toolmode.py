@@ -25,6 +25,7 @@ from shopkeep.agent.jobs import JOBS, Job, Language
 from shopkeep.agent.state import Staged
 from shopkeep.agent.tools import IdentityRequired, ShopTools, money_arg
 from shopkeep.agent.understand import Command
+from shopkeep.agent.wording import repeats
 from shopkeep.llm import ChatRequest, Message, ToolCall, ToolSpec, UsageRecord
 from shopkeep.llm.errors import ModelEndpointError, PromptTooLong
 from shopkeep.llm.parsing import parse_tool_calls
@@ -1632,7 +1633,10 @@ _HIDDEN: Mapping[Language, str] = {"en": "[hidden]", "zh": "[已隐藏]", "ko": 
 
 def guard_reply(t: Turn, text: str) -> str:
     """The model's words, less any order id or email that is not the customer's own: whatever
-    the model read or was told, another customer's data never reaches the reply."""
+    the model read or was told, another customer's data never reaches the reply. A reply that
+    repeats the model's instructions is dropped whole (the turn says it did not understand)."""
+    if repeats(text, TOOLS_SYSTEM, BASELINE_SYSTEM):
+        return ""
     own: dict[str, bool] = {}
 
     def owned(order_id: str) -> bool:

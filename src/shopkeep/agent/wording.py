@@ -24,21 +24,44 @@ def grounded(template: str, reworded: str) -> bool:
     return bool(reworded.strip()) and facts(reworded) <= facts(template)
 
 
+REPEATED_RUN = 8
+"""Words in a row a reply may share with the model's instructions before it counts as
+repeating them."""
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.casefold())
+
+
+def repeats(text: str, *instructions: str, run: int = REPEATED_RUN) -> bool:
+    """True when `text` repeats `run` words in a row of any of `instructions` (case and
+    punctuation aside): a model that was told to show its prompt, and did."""
+    said = _words(text)
+    runs = {tuple(said[i : i + run]) for i in range(len(said) - run + 1)}
+    if not runs:
+        return False
+    for source in instructions:
+        words = _words(source)
+        if any(tuple(words[i : i + run]) in runs for i in range(len(words) - run + 1)):
+            return True
+    return False
+
+
 def reword(
     gateway: ModelGateway, reply: str, lang: Language, conversation_id: str
 ) -> tuple[str, Completion]:
-    """The model's rewording if grounded in the template reply, else the template reply."""
+    """The model's rewording if grounded in the template reply and free of its own
+    instructions, else the template reply."""
+    instructions = (
+        "You are a friendly shop assistant. Rewrite the reply below so it reads "
+        f"naturally in {LANGUAGE_NAMES[lang]}. Keep every fact, number, id, code and "
+        "amount exactly as written; add nothing that is not in it."
+    )
     request = ChatRequest(
-        messages=(
-            Message.system(
-                "You are a friendly shop assistant. Rewrite the reply below so it reads "
-                f"naturally in {LANGUAGE_NAMES[lang]}. Keep every fact, number, id, code and "
-                "amount exactly as written; add nothing that is not in it."
-            ),
-            Message.user(reply),
-        ),
+        messages=(Message.system(instructions), Message.user(reply)),
         max_tokens=400,
     )
     completion = gateway.complete(request, conversation_id=conversation_id, purpose="reword")
     text = completion.text.strip()
-    return (text if grounded(reply, text) else reply), completion
+    kept = grounded(reply, text) and not repeats(text, instructions)
+    return (text if kept else reply), completion

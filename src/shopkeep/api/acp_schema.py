@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from shopkeep.logs import holds_card_number
+
 API_VERSION = "2026-04-17"
 
 
@@ -110,9 +112,20 @@ class CheckoutSessionUpdateRequest(Request):
     order_notes: Note | None = None
 
 
+def _no_card_number(value: str) -> str:
+    if holds_card_number(value):
+        raise ValueError("send the payment provider's token, never a card number")
+    return value
+
+
 class Credential(Request):
     type: Code
-    token: Annotated[str, Field(min_length=1, max_length=128), AfterValidator(_no_nul)]
+    token: Annotated[
+        str,
+        Field(min_length=1, max_length=128),
+        AfterValidator(_no_nul),
+        AfterValidator(_no_card_number),
+    ]
 
 
 class Instrument(Request):

@@ -8,7 +8,14 @@ from typing import Annotated, Literal
 import typer
 from rich.markup import escape
 
-from shopkeep.cli.common import console, err_console, llm_settings_for, open_store, settings
+from shopkeep.cli.common import (
+    console,
+    err_console,
+    llm_settings_for,
+    open_store,
+    redact_logs,
+    settings,
+)
 
 
 def chat(
@@ -41,6 +48,7 @@ def chat(
         err_console.print(f"--mode must be flows, tools or baseline, not {mode!r}", markup=False)
         raise typer.Exit(2)
     config = settings()
+    redact_logs(config)
     store = open_store()
     customer_id = store.customers.find_by_email(customer) if customer else None
     with console.status("Loading the model..."):

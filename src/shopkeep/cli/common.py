@@ -19,6 +19,14 @@ def settings() -> Settings:
     return Settings()
 
 
+def redact_logs(config: Settings) -> None:
+    """From now on, every log record this process writes (its own, uvicorn's) has emails,
+    phone numbers, card numbers, tokens and the configured secrets hidden."""
+    from shopkeep.logs import install_redaction
+
+    install_redaction(config.secrets())
+
+
 def llm_settings_for(model: str | None, base: LLMSettings) -> LLMSettings:
     """The model settings with `--model NAME` applied: a local model's name (0.5b, 1.5b) runs it
     in process; "scripted" plays the configured script; any other name is the model an

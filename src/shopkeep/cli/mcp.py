@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from shopkeep.cli.common import err_console, open_store, settings
+from shopkeep.cli.common import err_console, open_store, redact_logs, settings
 from shopkeep.store import StoreError
 
 TOKEN_HELP = (
@@ -53,8 +53,10 @@ def serve(
     from shopkeep.mcp import StoreForAgents, TokenRefused, build_server, http_app, read_token
     from shopkeep.store.context import utcnow
 
+    config = settings()
+    key = config.resolved_secret_key()
+    redact_logs(config)
     store = open_store()
-    key = settings().resolved_secret_key()
     if transport is Transport.http:
         import uvicorn
 

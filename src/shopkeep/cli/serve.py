@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from shopkeep.cli.common import console, err_console, llm_settings_for, open_store, settings
+from shopkeep.cli.common import (
+    console,
+    err_console,
+    llm_settings_for,
+    open_store,
+    redact_logs,
+    settings,
+)
 
 
 def serve(
@@ -50,6 +57,7 @@ def serve(
             update={"web": config.web.model_copy(update={"demo_login": demo_login})}
         )
     acp = load_acp_settings()
+    redact_logs(config)
     store = open_store()
     drift = store.db.schema_drift()
     if drift:

@@ -24,6 +24,7 @@ from sqlalchemy import delete, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, object_session
 
+from shopkeep.logs import holds_card_number
 from shopkeep.store.checkout import Checkout, LineRequest, allocate
 from shopkeep.store.context import StoreContext
 from shopkeep.store.customers import CustomerInput, Customers, fold, load_customer, validate_address
@@ -372,7 +373,12 @@ class AgentCheckout:
         """Pay for the session and place its order. A session that is not ready, a declined
         payment, a price that changed since it was last shown, stock that ran out: the session
         stays open and says why, and nothing is charged. Completing a completed session is
-        refused; a retry of an interrupted completion resumes it without charging twice."""
+        refused; a retry of an interrupted completion resumes it without charging twice. A card
+        number in place of the token is refused before anything changes: it is never kept."""
+        if holds_card_number(payment.token):
+            raise InvalidRequest(
+                "Send the payment provider's token, never a card number.", field="token"
+            )
         with self._open(session_id, completing=True) as row:
             if buyer is not None:
                 row.buyer = buyer.model_dump()

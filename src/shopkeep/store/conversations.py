@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from shopkeep.logs import mask_card_numbers
 from shopkeep.store.context import StoreContext
 from shopkeep.store.customers import load_customer
 from shopkeep.store.errors import (
@@ -73,6 +74,18 @@ def _json(value: Any, what: str, *, strict: bool) -> Any:
         return json.loads(json.dumps(value, ensure_ascii=False, default=None if strict else str))
     except (TypeError, ValueError) as e:
         raise InvalidRequest(f"The {what} must be JSON: {e}.", field=what) from e
+
+
+def _masked(value: Any) -> Any:
+    """`value` (text, or JSON read back) with every card number cut to its last four digits and
+    every security code hidden: the log keeps what was said, never a card."""
+    if isinstance(value, str):
+        return mask_card_numbers(value)
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    return value
 
 
 def _checked_text(role: str, text: str) -> str:
@@ -224,13 +237,13 @@ def _append(
         turn=c.turn_count,
         role=role or message.role,
         author=author,
-        text=message.text,
+        text=_masked(message.text),
         language=message.language,
         job=message.job,
-        commands=_json(message.commands, "commands", strict=False),
-        tool_calls=_json(message.tool_calls, "tool calls", strict=False),
-        events=_json(message.events, "events", strict=False),
-        staged=_json(message.staged, "staged action", strict=False),
+        commands=_masked(_json(message.commands, "commands", strict=False)),
+        tool_calls=_masked(_json(message.tool_calls, "tool calls", strict=False)),
+        events=_masked(_json(message.events, "events", strict=False)),
+        staged=_masked(_json(message.staged, "staged action", strict=False)),
         model_calls=message.model_calls,
         prompt_tokens=message.prompt_tokens,
         cached_tokens=message.cached_tokens,
@@ -513,7 +526,7 @@ class ConversationLog:
         handoff = Handoff(
             conversation_id=c.id,
             reason=reason,
-            summary=summary.strip(),
+            summary=_masked(summary.strip()),
             status=HandoffStatus.WAITING,
             created_at=now,
         )

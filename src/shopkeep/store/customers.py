@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from shopkeep.logs import holds_card_number
 from shopkeep.store.context import StoreContext
 from shopkeep.store.errors import AddressNotFound, CustomerNotFound, InvalidAddress, InvalidRequest
 from shopkeep.store.models import Address, Customer, PaymentMethod, PaymentSource
@@ -92,6 +93,12 @@ def new_payment_method(data: PaymentMethodInput, currency: str, position: int) -
         raise InvalidRequest("A card needs its last four digits.", payment_method_id=data.id)
     if data.source == PaymentSource.GIFT_CARD and data.balance is None:
         raise InvalidRequest("A gift card needs a balance.", payment_method_id=data.id)
+    if holds_card_number(data.id) or holds_card_number(data.token or ""):
+        # Only the gateway's token and the last four digits are kept, never the card.
+        raise InvalidRequest(
+            "A payment method keeps the payment provider's token, never a card number.",
+            field="token",
+        )
     return PaymentMethod(
         id=data.id,
         position=position,
