@@ -18,6 +18,7 @@ import httpx2 as httpx
 import pytest
 from chat_bench import JIAYI, OLIVIA, Chat, Event, error_of, serving, sse_events
 from playwright.sync_api import Page, expect, sync_playwright
+from sqlalchemy import event
 
 from shopkeep.agent.engine import Assistant
 from shopkeep.api import create_app
@@ -143,6 +144,45 @@ def test_that_a_message_past_the_line_s_bound_is_refused_busy_with_retry_after_a
         again = browser.post(f"/api/conversations/{refused}/messages", json={"text": "xyzzy"})
         assert again.status_code == 200, again.text
     assert [shop.conversations.get(i).message_count for i in (running, waiting, refused)] == [2] * 3
+
+
+def test_that_a_busy_refusal_reads_nothing_from_the_database(
+    shop: Store, tmp_path: Path, model: HeldModel
+) -> None:
+    # Under a rush most messages are refused: a refusal must not cost a conversation read.
+    c = open_chat(shop, tmp_path / "data", model, turn_concurrency=1, queue_limit=0)
+
+    @contextlib.contextmanager
+    def statements() -> Iterator[list[str]]:
+        seen: list[str] = []
+
+        def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            seen.append(statement)
+
+        event.listen(shop.db.engine, "before_cursor_execute", record)
+        try:
+            yield seen
+        finally:
+            event.remove(shop.db.engine, "before_cursor_execute", record)
+
+    with serving(c.app) as url, httpx.Client(base_url=url, timeout=None) as browser:
+        running, refused = start(browser), start(browser)
+        send = f"/api/conversations/{refused}/messages"
+        with streamed(browser, running, "xyzzy running") as first:
+            assert next(first)[0] == "thinking"
+            assert "xyzzy running" in model.next_asked()
+            with statements() as while_busy:
+                refusal(browser.post(send, json={"text": "xyzzy"}), 503, "busy")
+                refusal(browser.post(f"{send}/stream", json={"text": "xyzzy"}), 503, "busy")
+            model.answer()
+            assert answered(rest_of(first))
+        model.answer()
+        with statements() as once_free:
+            taken = browser.post(send, json={"text": "xyzzy"})
+        assert taken.status_code == 200, taken.text
+    assert while_busy == []
+    assert any("conversations" in s for s in once_free), once_free
+    assert shop.conversations.get(refused).message_count == 2
 
 
 def test_that_waiting_messages_are_told_their_place_as_the_line_moves_and_run_in_order(

@@ -125,6 +125,23 @@ class Admission:
         with self._lock:
             return len(self._line)
 
+    def check_open(self) -> None:
+        """Refuse (503 busy) now if the line is full: a cheap look before a message is read and
+        its conversation loaded. `admit` looks again, so a place taken meanwhile still counts."""
+        with self._lock:
+            if self._running >= self.max_running and len(self._line) >= self.max_waiting:
+                raise self._busy()
+
+    def _busy(self) -> Refused:
+        retry = self._retry_after()
+        return Refused(
+            503,
+            "busy",
+            "The shop assistant is busy with other customers and the line is full; "
+            f"your message was not taken. Send it again in {seconds(retry)}.",
+            headers={"Retry-After": str(retry)},
+        )
+
     def admit(self, work: Callable[[], T]) -> Place[T]:
         """A place for `work`: run now if a turn is free, else last in line; refused when the
         line is full."""
@@ -134,14 +151,7 @@ class Admission:
                 self._running += 1
                 start = True
             elif len(self._line) >= self.max_waiting:
-                retry = self._retry_after()
-                raise Refused(
-                    503,
-                    "busy",
-                    "The shop assistant is busy with other customers and the line is full; "
-                    f"your message was not taken. Send it again in {seconds(retry)}.",
-                    headers={"Retry-After": str(retry)},
-                )
+                raise self._busy()
             else:
                 self._line.append(place)
                 place._spot = Spot(len(self._line), self._running + len(self._line) - 1)

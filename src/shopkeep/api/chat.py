@@ -507,8 +507,19 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def line_open(chat: Service) -> None:
+    """Refuse a message while the line is full before reading the conversation: under a rush,
+    a refusal costs the worker no database read."""
+    chat.admission.check_open()
+
+
 def admitted(
-    conversation: Owned, body: SendIn, chat: Service, who: Who, request: Request
+    _: Annotated[None, Depends(line_open)],
+    conversation: Owned,
+    body: SendIn,
+    chat: Service,
+    who: Who,
+    request: Request,
 ) -> Place[TurnOut]:
     """The message, valid and taken into the line (a dependency, so a refusal is a status
     before any stream starts, and the turn is under way before the route runs)."""
@@ -672,7 +683,7 @@ async def send(place: Admitted) -> TurnOut:
     "`rate_limited`: too many messages; both with Retry-After, before any event, storing "
     "nothing.",
 )
-async def send_streaming(conversation: Owned, place: Admitted) -> AsyncIterator[ServerSentEvent]:
+async def send_streaming(place: Admitted, conversation: Owned) -> AsyncIterator[ServerSentEvent]:
     async for spot in place.moves():
         yield ServerSentEvent(event="queued", data=spot._asdict())
     yield ServerSentEvent(event="thinking", data={})
