@@ -229,9 +229,17 @@ def test_that_the_openapi_document_defines_each_figure(client: TestClient) -> No
     assert {"401", "403", "422"} <= set(operation["responses"])
 
 
-def test_that_the_analytics_page_is_served_with_its_script(client: TestClient) -> None:
+def test_that_the_staff_pages_are_served_with_their_scripts_and_styles(client: TestClient) -> None:
     page = client.get("/analytics")
-
     assert page.status_code == 200 and 'data-metric="conversations"' in page.text
-    for asset in ("/static/analytics.js", "/static/analytics.css"):
-        assert asset in page.text and client.get(asset).status_code == 200
+    console = client.get("/console")
+    assert console.status_code == 200
+
+    for html, own in ((page.text, "analytics"), (console.text, "console")):
+        assets = [f"/static/staff.{kind}" for kind in ("css", "js")]
+        assets += [f"/static/{own}.{kind}" for kind in ("css", "js")]
+        # the shared parts first: the page's own script and styles build on them
+        places = [html.index(asset) for asset in assets]
+        assert places[0] < places[2] and places[1] < places[3], assets
+        for asset in assets:
+            assert client.get(asset).status_code == 200, asset

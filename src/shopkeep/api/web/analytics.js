@@ -2,8 +2,6 @@
 // charts (SVG drawn by the server). Plain DOM; every text from the server goes in as text.
 "use strict";
 
-const $ = (id) => document.getElementById(id);
-
 const CHARTS = [
   ["conversations", "Conversations"],
   ["rates", "Resolution, handoff and conversion rates"],
@@ -28,57 +26,7 @@ const COLUMNS = [
   ["latency_p95", "p95"],
 ];
 
-// --- small helpers ---------------------------------------------------------------------------
-
-class ApiError extends Error {
-  constructor(status, code, message, details) {
-    super(message);
-    this.status = status;
-    this.code = code;
-    this.details = details || {};
-  }
-}
-
-async function api(method, path, body) {
-  const init = { method, headers: { Accept: "application/json" }, credentials: "same-origin" };
-  if (body !== undefined) {
-    init.headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
-  }
-  const response = await fetch(path, init);
-  let data = null;
-  try {
-    data = await response.json();
-  } catch (_) {
-    data = null;
-  }
-  if (!response.ok) {
-    const error = (data && data.error) || {};
-    throw new ApiError(
-      response.status, error.code || "http_error", error.message || response.statusText, error.details,
-    );
-  }
-  return data;
-}
-
-function el(tag, attrs, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs || {})) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key === "dataset") Object.assign(node.dataset, value);
-    else node.setAttribute(key, value === true ? "" : value);
-  }
-  for (const child of children) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : String(child));
-  }
-  return node;
-}
-
-function showError(id, error) {
-  $(id).textContent = error ? error.message || String(error) : "";
-}
+// --- small helpers (the shared ones are in staff.js) ----------------------------------------
 
 function localTimezone() {
   try {
@@ -145,8 +93,6 @@ function fill(node, figures, name) {
 // --- signing in ------------------------------------------------------------------------------
 
 async function start() {
-  $("login").addEventListener("submit", signIn);
-  $("sign-out").addEventListener("click", signOut);
   $("range").addEventListener("submit", (event) => {
     event.preventDefault();
     load(formRange());
@@ -158,42 +104,7 @@ async function start() {
       load({ start: daysBefore(end, Number(button.dataset.days) - 1), end, timezone });
     });
   }
-  try {
-    signedIn(await api("GET", "/api/staff/me"));
-  } catch (error) {
-    signedOut(error.status === 401 ? null : error);
-  }
-}
-
-async function signIn(event) {
-  event.preventDefault();
-  showError("login-error", null);
-  const username = $("username").value.trim();
-  const password = $("password").value;
-  if (!username || !password) {
-    showError("login-error", new Error("Enter your username and password."));
-    (username ? $("password") : $("username")).focus();
-    return;
-  }
-  $("sign-in").disabled = true;
-  try {
-    signedIn(await api("POST", "/api/staff/login", { username, password }));
-    $("password").value = "";
-  } catch (error) {
-    showError("login-error", error);
-    $("password").select();
-    $("password").focus();
-  } finally {
-    $("sign-in").disabled = false;
-  }
-}
-
-async function signOut() {
-  try {
-    await api("POST", "/api/staff/logout");
-  } finally {
-    signedOut(null);
-  }
+  await staffSignIn({ signedIn, signedOut });
 }
 
 function signedIn(me) {

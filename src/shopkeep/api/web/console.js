@@ -2,8 +2,6 @@
 // hand it back. Plain DOM; every text from the server goes in as text, never as HTML.
 "use strict";
 
-const $ = (id) => document.getElementById(id);
-
 const state = {
   me: null, // {username, display_name, role}
   queue: [], // HandoffOut[]
@@ -30,50 +28,7 @@ const STATUS_TEXT = {
 };
 const LANGUAGES = { en: "English", zh: "Chinese", ko: "Korean" };
 
-// --- small helpers ---------------------------------------------------------------------------
-
-class ApiError extends Error {
-  constructor(status, code, message) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
-
-async function api(method, path, body) {
-  const init = { method, headers: { Accept: "application/json" }, credentials: "same-origin" };
-  if (body !== undefined) {
-    init.headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
-  }
-  const response = await fetch(path, init);
-  let data = null;
-  try {
-    data = await response.json();
-  } catch (_) {
-    data = null;
-  }
-  if (!response.ok) {
-    const error = (data && data.error) || {};
-    throw new ApiError(response.status, error.code || "http_error", error.message || response.statusText);
-  }
-  return data;
-}
-
-function el(tag, attrs, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs || {})) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key === "dataset") Object.assign(node.dataset, value);
-    else node.setAttribute(key, value === true ? "" : value);
-  }
-  for (const child of children) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : String(child));
-  }
-  return node;
-}
+// --- small helpers (the shared ones are in staff.js) ----------------------------------------
 
 function when(iso) {
   // The server writes UTC; a time without a zone is UTC too.
@@ -105,10 +60,6 @@ function announce(text) {
   window.setTimeout(() => (announcer.textContent = text), 50);
 }
 
-function showError(id, error) {
-  $(id).textContent = error ? error.message || String(error) : "";
-}
-
 function whoName(handoff) {
   return handoff.customer ? handoff.customer.name : "Guest (not verified)";
 }
@@ -116,8 +67,6 @@ function whoName(handoff) {
 // --- signing in --------------------------------------------------------------------------
 
 async function start() {
-  $("login").addEventListener("submit", signIn);
-  $("sign-out").addEventListener("click", signOut);
   $("take").addEventListener("click", take);
   $("reply-form").addEventListener("submit", sendReply);
   $("reply").addEventListener("keydown", (event) => {
@@ -129,42 +78,7 @@ async function start() {
   $("hand-back-form").addEventListener("submit", handBack);
   $("close-conversation").addEventListener("click", closeConversation);
   window.setInterval(() => renderQueue(), 30000);
-  try {
-    signedIn(await api("GET", "/api/staff/me"));
-  } catch (error) {
-    signedOut();
-  }
-}
-
-async function signIn(event) {
-  event.preventDefault();
-  showError("login-error", null);
-  const username = $("username").value.trim();
-  const password = $("password").value;
-  if (!username || !password) {
-    showError("login-error", new Error("Enter your username and password."));
-    (username ? $("password") : $("username")).focus();
-    return;
-  }
-  $("staff-sign-in").disabled = true;
-  try {
-    signedIn(await api("POST", "/api/staff/login", { username, password }));
-    $("password").value = "";
-  } catch (error) {
-    showError("login-error", error);
-    $("password").select();
-    $("password").focus();
-  } finally {
-    $("staff-sign-in").disabled = false;
-  }
-}
-
-async function signOut() {
-  try {
-    await api("POST", "/api/staff/logout");
-  } finally {
-    signedOut();
-  }
+  await staffSignIn({ signedIn, signedOut });
 }
 
 function signedIn(me) {
@@ -179,7 +93,7 @@ function signedIn(me) {
   if (wanted) openConversation(wanted);
 }
 
-function signedOut() {
+function signedOut(why) {
   state.me = null;
   stopStreams();
   state.selected = null;
@@ -188,6 +102,7 @@ function signedOut() {
   $("who").hidden = true;
   $("desk").hidden = true;
   $("login-panel").hidden = false;
+  showError("login-error", why);
   $("username").focus();
 }
 
