@@ -105,3 +105,4 @@ def test_that_a_file_that_is_no_store_gets_one_clear_line(tmp_path: Path) -> Non
         result = CliRunner().invoke(eval_app, ["run", str(suite), "--shop", str(shop), "--check"])
         assert result.exit_code == 2, result.output
         assert says in result.output
+        assert len(result.output.strip().splitlines()) == 1, result.output

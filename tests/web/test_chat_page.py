@@ -418,7 +418,8 @@ def test_that_everything_works_with_the_keyboard_alone(
     assert focus_is_visible(page)
     keys.press("Enter")
     expect(page.locator("#who")).to_contain_text(cast.keyboard_user.email)
-    assert focused(page) == "message"
+    # the focus moves to the message box once the customer's conversation is open
+    expect(page.locator("#message")).to_be_focused()
 
     # Shift+Enter is a new line, not a message.
     keys.type("first line")

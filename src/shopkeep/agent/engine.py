@@ -23,7 +23,7 @@ from shopkeep.agent.wording import reword
 from shopkeep.llm import ModelGateway, UsageRecord
 from shopkeep.store.errors import StoreError
 from shopkeep.store.shop import Store
-from shopkeep.store.views import HandoffInput, MessageInput
+from shopkeep.store.views import ConversationView, HandoffInput, MessageInput
 
 Mode = Literal["flows", "tools", "baseline"]
 
@@ -88,12 +88,15 @@ class Assistant:
         )
         return view.id
 
-    def reconcile(self, conversation_id: str) -> TurnResult | None:
+    def reconcile(
+        self, conversation_id: str, conversation: ConversationView | None = None
+    ) -> TurnResult | None:
         """After a crash: a purchase awaiting the customer's yes that the store shows as placed
         (the process died between paying and writing the turn) is told to the customer as done,
         once, and no longer waits; one the store does not show is still waiting, untouched.
-        None when there was nothing to tell."""
-        conversation = self.store.conversations.get(conversation_id)
+        None when there was nothing to tell. `conversation`: the conversation as just read."""
+        if conversation is None:
+            conversation = self.store.conversations.get(conversation_id)
         state = State.model_validate(conversation.state) if conversation.state else State()
         staged = state.staged
         if (
@@ -156,8 +159,10 @@ class Assistant:
         )
 
     def reply(self, conversation_id: str, text: str) -> TurnResult:
-        recovered = self.reconcile(conversation_id)
-        result = self._reply(conversation_id, text)
+        conversation = self.store.conversations.get(conversation_id)
+        recovered = self.reconcile(conversation_id, conversation)
+        # What the recovery wrote is read again; otherwise the conversation as read serves.
+        result = self._reply(conversation_id, text, None if recovered else conversation)
         if recovered is None:
             return result
         return dataclasses.replace(
@@ -166,9 +171,12 @@ class Assistant:
             events=recovered.events + result.events,
         )
 
-    def _reply(self, conversation_id: str, text: str) -> TurnResult:
+    def _reply(
+        self, conversation_id: str, text: str, conversation: ConversationView | None
+    ) -> TurnResult:
         started = time.perf_counter()
-        conversation = self.store.conversations.get(conversation_id)
+        if conversation is None:
+            conversation = self.store.conversations.get(conversation_id)
         state = State.model_validate(conversation.state) if conversation.state else State()
         state.turn += 1
         lang = detect_language(text, state.language)

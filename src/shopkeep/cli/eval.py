@@ -105,7 +105,7 @@ def shop_errors() -> Iterator[None]:
     try:
         yield
     except ShopNotUsable as error:
-        err_console.print(f"--shop: {error}", markup=False)
+        err_console.print(f"--shop: {error}", markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
 
 
@@ -408,32 +408,64 @@ def run_tau2_modes(
     seed: int,
     tasks_file: str,
 ) -> list[Tau2Run]:
-    from shopkeep.evals.runner import engine_assistant
-    from shopkeep.evals.tau2.bridge import run_tau2
     from shopkeep.llm import open_gateway
 
     llm, label = agent_settings(model, modes)
     gateway = open_gateway(llm, settings().cache_dir)
     customer, customer_label = customer_gateway(user_model, llm, gateway, user_base_url)
     return [
-        run_tau2(
+        play_tau2(
             tasks,
-            shop=shop,
-            assistant_for=engine_assistant(gateway, mode),
-            user_gateway=customer,
-            prices=gateway.prices,
-            mode=mode,
-            model=label,
-            user_model=customer_label,
-            price_entry=gateway.price_entry,
+            shop,
+            gateway,
+            mode,
+            label,
+            customer,
+            customer_label,
             trials=trials,
             max_turns=max_turns,
             seed=seed,
             tasks_file=tasks_file,
-            console=console,
         )
         for mode in modes
     ]
+
+
+def play_tau2(
+    tasks: list[Task],
+    shop: Tau2Shop,
+    gateway: ModelGateway,
+    mode: str,
+    label: str,
+    customer: ModelGateway,
+    customer_label: str,
+    *,
+    trials: int,
+    max_turns: int,
+    seed: int,
+    tasks_file: str,
+) -> Tau2Run:
+    """One run of the τ² tasks: the assistant on `gateway` in `mode`, the simulated customer on
+    `customer`."""
+    from shopkeep.evals.runner import engine_assistant
+    from shopkeep.evals.tau2.bridge import run_tau2
+
+    return run_tau2(
+        tasks,
+        shop=shop,
+        assistant_for=engine_assistant(gateway, mode),
+        user_gateway=customer,
+        prices=gateway.prices,
+        mode=mode,
+        model=label,
+        user_model=customer_label,
+        price_entry=gateway.price_entry,
+        trials=trials,
+        max_turns=max_turns,
+        seed=seed,
+        tasks_file=tasks_file,
+        console=console,
+    )
 
 
 def tau2_table(runs: list[Tau2Run]) -> Table:
@@ -579,7 +611,7 @@ def compare_runs(
     from shopkeep.evals.compare import Compared, of_tau2
     from shopkeep.evals.demo import demo_shop
     from shopkeep.evals.runner import engine_assistant, run_suite
-    from shopkeep.evals.tau2.bridge import run_tau2, tau2_shop
+    from shopkeep.evals.tau2.bridge import tau2_shop
     from shopkeep.llm import open_gateway
 
     entries: list[Compared] = []
@@ -608,21 +640,18 @@ def compare_runs(
                     )
                     entries.append(Compared(suite=name, run=run))
                 if tau2 is not None and customer is not None and customer_label is not None:
-                    played = run_tau2(
+                    played = play_tau2(
                         tasks,
-                        shop=tau2,
-                        assistant_for=engine_assistant(gateway, mode),
-                        user_gateway=customer,
-                        prices=gateway.prices,
-                        mode=mode,
-                        model=label,
-                        user_model=customer_label,
-                        price_entry=gateway.price_entry,
+                        tau2,
+                        gateway,
+                        mode,
+                        label,
+                        customer,
+                        customer_label,
                         trials=trials,
                         max_turns=max_turns,
                         seed=seed,
                         tasks_file=tasks_file,
-                        console=console,
                     )
                     entries.append(of_tau2(f"τ² {Path(tasks_file).name}", played))
     return entries
