@@ -21,6 +21,7 @@ from shopkeep.agent.tools import ShopTools
 from shopkeep.agent.understand import STRONG, Command, classify
 from shopkeep.agent.wording import reword
 from shopkeep.llm import ModelGateway, UsageRecord
+from shopkeep.logs import holds_card_number
 from shopkeep.store.errors import StoreError
 from shopkeep.store.shop import Store
 from shopkeep.store.views import ConversationView, HandoffInput, MessageInput
@@ -205,6 +206,9 @@ class Assistant:
         if reply and self.free_wording and self.mode == "flows":
             reply, completion = reword(self.gateway, reply, lang, conversation_id)
             usage.append(completion.usage)
+        if reply and holds_card_number(text):
+            # The log keeps only its last four digits; the customer learns why, and how to pay.
+            reply = phrases.say("card_number_hidden", lang) + "\n\n" + reply
         placed = [e["order_id"] for e in t.events if e["kind"] == "order_placed"]
         model_seconds = sum(u.wall_seconds for u in usage)
         wall = time.perf_counter() - started

@@ -64,6 +64,15 @@ register(
             "ko": "죄송해요, 잘 이해하지 못했어요. 다르게 말씀해 주시겠어요? 예: "
             '"#W1234567 주문 어디까지 왔어요" 또는 "반품하고 싶어요".',
         },
+        "card_number_hidden": {
+            "en": "For your safety I've hidden the card number you typed: please never send "
+            "card details in a chat. Orders here are paid with the payment methods saved on "
+            "your account.",
+            "zh": "为了您的安全，我已隐藏您输入的卡号：请不要在聊天中发送银行卡信息。"
+            "这里的订单使用您账户中保存的支付方式付款。",
+            "ko": "안전을 위해 입력하신 카드 번호는 가렸어요. 채팅으로 카드 정보를 보내지 "
+            "마세요. 여기서 주문은 계정에 저장된 결제 수단으로 결제돼요.",
+        },
         "handoff": {
             "en": "I've passed our conversation to a human colleague, with a summary so you "
             "don't have to repeat yourself. Someone will reply here shortly.",
