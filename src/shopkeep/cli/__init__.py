@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import typer
@@ -55,5 +56,28 @@ app.add_typer(mcp_app, name="mcp")
 app.add_typer(staff_app, name="staff")
 
 
+def _reflow(command: Any) -> None:
+    """Joins the lines of each paragraph of the help texts, so the terminal wraps them: Typer's
+    rich help keeps the line breaks of a docstring's later paragraphs as they are in the
+    source. A paragraph with a list, an indented block or a \\b marker is left as written."""
+    if command.help:
+        paragraphs = inspect.cleandoc(command.help).split("\n\n")
+        command.help = "\n\n".join(
+            p
+            if "\b" in p or any(line[:1] in (" ", "-", "*") for line in p.splitlines()[1:])
+            else " ".join(line.strip() for line in p.splitlines())
+            for p in paragraphs
+        )
+    for sub in getattr(command, "commands", {}).values():
+        _reflow(sub)
+
+
+def command() -> Any:
+    """The `shopkeep` command as Typer's click runs it, help texts reflowed."""
+    built = typer.main.get_command(app)
+    _reflow(built)
+    return built
+
+
 def main() -> None:
-    app()
+    command()()
