@@ -89,79 +89,9 @@ class Assistant:
         )
         return view.id
 
-    def reconcile(
-        self, conversation_id: str, conversation: ConversationView | None = None
-    ) -> TurnResult | None:
-        """After a crash: a purchase awaiting the customer's yes that the store shows as placed
-        (the process died between paying and writing the turn) is told to the customer as done,
-        once, and no longer waits; one the store does not show is still waiting, untouched.
-        None when there was nothing to tell. `conversation`: the conversation as just read."""
-        if conversation is None:
-            conversation = self.store.conversations.get(conversation_id)
-        state = State.model_validate(conversation.state) if conversation.state else State()
-        staged = state.staged
-        if (
-            staged is None
-            or staged.action not in ("place_order", "place_local_order")
-            or state.customer_id is None
-        ):
-            return None
-        order = self.store.checkout.placed_with_key(state.customer_id, staged.key)
-        if order is None or order.status == "awaiting payment":
-            # Not placed, or its payment still settling: the purchase keeps waiting for a yes,
-            # and a yes finishes it under the same key (one order, one charge).
-            return None
-        lang = state.language
-        state.staged = None
-        state.stack = [f for f in state.stack if f.job != staged.job]
-        paid = order.status != "cancelled"  # released unpaid by the store's recovery
-        reply = phrases.say(
-            "interrupted_placed" if paid else "interrupted_not_charged", lang, order_id=order.id
-        )
-        if paid:
-            reply += "\n" + render.order_block(
-                order,
-                lang,
-                lambda pid, stored: ShopTools(self.store, state).product_name(pid, stored, lang),
-            )
-        events: list[dict[str, Any]] = [
-            {"kind": "recovered", "turn": state.turn, "order_id": order.id, "paid": paid}
-        ]
-        if paid:
-            events.append(
-                {
-                    "kind": "order_placed",
-                    "turn": state.turn,
-                    "order_id": order.id,
-                    "total_minor": order.total.amount,
-                    "currency": order.total.currency,
-                }
-            )
-        self.store.conversations.record_turn(
-            conversation_id,
-            expected_version=conversation.version,
-            state=state.model_dump(mode="json"),
-            messages=[
-                MessageInput(
-                    role="assistant", text=reply, language=lang, job=staged.job, events=events
-                )
-            ],
-            resolved=True if paid else None,
-            placed_orders=[order.id] if paid and order.id not in conversation.order_ids else [],
-        )
-        return TurnResult(
-            conversation_id=conversation_id,
-            reply=reply,
-            language=lang,
-            job=staged.job,
-            handed_off=state.handed_off,
-            staged=None,
-            events=tuple(events),
-        )
-
     def reply(self, conversation_id: str, text: str) -> TurnResult:
         conversation = self.store.conversations.get(conversation_id)
-        recovered = self.reconcile(conversation_id, conversation)
+        recovered = reconcile(self.store, conversation)
         # What the recovery wrote is read again; otherwise the conversation as read serves.
         result = self._reply(conversation_id, text, None if recovered else conversation)
         if recovered is None:
@@ -265,6 +195,72 @@ class Assistant:
             usage=tuple(usage),
             wall_seconds=time.perf_counter() - started,
         )
+
+
+def reconcile(store: Store, conversation: ConversationView) -> TurnResult | None:
+    """After a crash: a purchase awaiting the customer's yes that the store shows as placed
+    (the process died between paying and writing the turn) is told to the customer as done,
+    once, and no longer waits; one the store does not show is still waiting, untouched.
+    None when there was nothing to tell. `conversation`: the conversation as just read. It
+    needs no model: opening a conversation runs it too."""
+    state = State.model_validate(conversation.state) if conversation.state else State()
+    staged = state.staged
+    if (
+        staged is None
+        or staged.action not in ("place_order", "place_local_order")
+        or state.customer_id is None
+    ):
+        return None
+    order = store.checkout.placed_with_key(state.customer_id, staged.key)
+    if order is None or order.status == "awaiting payment":
+        # Not placed, or its payment still settling: the purchase keeps waiting for a yes,
+        # and a yes finishes it under the same key (one order, one charge).
+        return None
+    lang = state.language
+    state.staged = None
+    state.stack = [f for f in state.stack if f.job != staged.job]
+    paid = order.status != "cancelled"  # released unpaid by the store's recovery
+    reply = phrases.say(
+        "interrupted_placed" if paid else "interrupted_not_charged", lang, order_id=order.id
+    )
+    if paid:
+        reply += "\n" + render.order_block(
+            order,
+            lang,
+            lambda pid, stored: ShopTools(store, state).product_name(pid, stored, lang),
+        )
+    events: list[dict[str, Any]] = [
+        {"kind": "recovered", "turn": state.turn, "order_id": order.id, "paid": paid}
+    ]
+    if paid:
+        events.append(
+            {
+                "kind": "order_placed",
+                "turn": state.turn,
+                "order_id": order.id,
+                "total_minor": order.total.amount,
+                "currency": order.total.currency,
+            }
+        )
+    store.conversations.record_turn(
+        conversation.id,
+        expected_version=conversation.version,
+        state=state.model_dump(mode="json"),
+        messages=[
+            MessageInput(role="assistant", text=reply, language=lang, job=staged.job, events=events)
+        ],
+        resolved=True if paid else None,
+        placed_orders=[order.id] if paid and order.id not in conversation.order_ids else [],
+    )
+    return TurnResult(
+        conversation_id=conversation.id,
+        reply=reply,
+        language=lang,
+        job=staged.job,
+        handed_off=state.handed_off,
+        staged=None,
+        events=tuple(events),
+    )
 
 
 class _TurnRun:

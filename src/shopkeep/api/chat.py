@@ -17,7 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, Field, field_validator
 
-from shopkeep.agent.engine import Assistant
+from shopkeep.agent.engine import Assistant, reconcile
 from shopkeep.agent.extract import option_synonyms
 from shopkeep.agent.result import TurnResult
 from shopkeep.api.admission import Admission, Clock, Place, RateLimit, retry_after, seconds
@@ -631,7 +631,7 @@ def conversations(chat: Service, who: Who) -> list[ConversationOut]:
 )
 def get_conversation(conversation: Owned, chat: Service) -> ConversationOut:
     # A purchase a crashed worker paid but never told is told now, once, as the page opens.
-    if chat.assistant.reconcile(conversation.id) is not None:
+    if reconcile(chat.store, conversation) is not None:
         conversation = chat.store.conversations.get(conversation.id)
     return chat.view(conversation)
 

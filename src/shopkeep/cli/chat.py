@@ -49,7 +49,7 @@ def chat(
         raise typer.Exit(2)
     config = settings()
     redact_logs(config)
-    store = open_store()
+    store = open_store(config)
     customer_id = store.customers.find_by_email(customer) if customer else None
     with console.status("Loading the model..."):
         gateway = open_gateway(llm_settings_for(model, config.llm), config.cache_dir)

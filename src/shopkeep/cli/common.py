@@ -46,8 +46,9 @@ def open_database() -> Database:
     return Database(settings().resolved_database_url())
 
 
-def open_store(*, require_schema: bool = True) -> Store:
-    store = settings().open_store()
+def open_store(config: Settings | None = None, *, require_schema: bool = True) -> Store:
+    """The configured store (`config`: settings the command already read)."""
+    store = (config or settings()).open_store()
     if require_schema and not store.db.is_initialised():
         store.close()
         err_console.print(

@@ -56,7 +56,7 @@ def serve(
     config = settings()
     key = config.resolved_secret_key()
     redact_logs(config)
-    store = open_store()
+    store = open_store(config)
     if transport is Transport.http:
         import uvicorn
 

@@ -48,7 +48,6 @@ def serve(
 
     from shopkeep.agent.engine import Assistant
     from shopkeep.api import create_app
-    from shopkeep.api.settings import load_acp_settings
     from shopkeep.llm import open_gateway
 
     config = settings()
@@ -56,9 +55,9 @@ def serve(
         config = config.model_copy(
             update={"web": config.web.model_copy(update={"demo_login": demo_login})}
         )
-    acp = load_acp_settings()
+    acp = config.acp
     redact_logs(config)
-    store = open_store()
+    store = open_store(config)
     drift = store.db.schema_drift()
     if drift:
         store.close()
