@@ -47,11 +47,6 @@ class Place(Generic[T]):
         self.outcome: concurrent.futures.Future[T] = concurrent.futures.Future()
         """The turn's result (or its error), set once it has run."""
 
-    @property
-    def spot(self) -> Spot:
-        with self._admission._lock:
-            return self._spot
-
     async def moves(self) -> AsyncIterator[Spot]:
         """The place in line, first and each time it changes, while the message waits; ends as
         its turn starts (at once for a message that never waited)."""
@@ -114,11 +109,6 @@ class Admission:
         self._running = 0
         self._line: deque[Place[Any]] = deque()
         self._turn_seconds = FIRST_TURN_GUESS_S
-
-    @property
-    def running(self) -> int:
-        with self._lock:
-            return self._running
 
     @property
     def waiting(self) -> int:
