@@ -7,7 +7,6 @@ turn stays running for as long as the test needs it to."""
 from __future__ import annotations
 
 import contextlib
-import os
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -20,6 +19,7 @@ from chat_bench import JIAYI, OLIVIA, Chat, Event, error_of, serving, sse_events
 from playwright.sync_api import Page, expect, sync_playwright
 from sqlalchemy import event
 
+from chromium import launch_chromium
 from shopkeep.agent.engine import Assistant
 from shopkeep.api import create_app
 from shopkeep.api.admission import RateLimit
@@ -30,7 +30,6 @@ from shopkeep.settings import AcpSettings, Settings, WebSettings
 from shopkeep.store import Store
 
 HANG_GUARD_S = 120.0  # keeps a deadlock from hanging the suite; no test is about time
-CHROMIUM = os.environ.get("SHOPKEEP_CHROMIUM", "/usr/bin/chromium")
 NO_LIMIT_MS = 10**9
 """Playwright's assertions read a timeout of 0 as their default 5 s: this is about eleven days."""
 
@@ -402,8 +401,6 @@ def test_that_a_message_refused_for_one_limit_counts_against_no_other() -> None:
 def test_that_the_page_shows_the_place_in_line_and_a_busy_refusal_keeps_the_typed_text(
     shop: Store, tmp_path: Path, model: HeldModel
 ) -> None:
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"No Chromium at {CHROMIUM}: apt-get install chromium", pytrace=False)
     c = open_chat(shop, tmp_path / "data", model, turn_concurrency=1, queue_limit=1)
     expect.set_options(timeout=NO_LIMIT_MS)
     with (
@@ -414,9 +411,7 @@ def test_that_the_page_shows_the_place_in_line_and_a_busy_refusal_keeps_the_type
     ):
         assert next(first)[0] == "thinking"
         assert "xyzzy first" in model.next_asked()
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
-        )
+        browser = launch_chromium(p)
         korean, english = (browser.new_context().new_page() for _ in range(2))
         for page in (korean, english):
             page.set_default_timeout(0)

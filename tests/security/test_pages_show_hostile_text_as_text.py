@@ -3,7 +3,6 @@ chat and the console as text: no script runs and no element is made from it (rea
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,23 +12,17 @@ from chat_bench import ASK_FOR_A_HUMAN, Chat, serving
 from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
 from security_bench import HOSTILE_MARKUP
 
+from chromium import launch_chromium
 from shopkeep.store import Store
 from shopkeep.store.customers import CustomerInput
 
-CHROMIUM = os.environ.get("SHOPKEEP_CHROMIUM", "/usr/bin/chromium")
 HOSTILE_NAME = ("<b>Mallory", f"</b>{HOSTILE_MARKUP}")
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"No Chromium at {CHROMIUM} (apt-get install chromium)", pytrace=False)
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+        browser = launch_chromium(p)
         yield browser
         browser.close()
 

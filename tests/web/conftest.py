@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
-from web_harness import CHROMIUM, DESKTOP, PHONE, Served, start_server
+from web_harness import DESKTOP, PHONE, Served, start_server
 
+from chromium import launch_chromium
 from shopkeep.store import Database
 from shopkeep.store.demo import seed_demo
 
@@ -49,17 +50,7 @@ def playwright() -> Iterator[Playwright]:
 
 @pytest.fixture(scope="session")
 def browser(playwright: Playwright) -> Iterator[Browser]:
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(
-            f"No Chromium at {CHROMIUM}: install Debian's package (apt-get install chromium) or "
-            "set SHOPKEEP_CHROMIUM",
-            pytrace=False,
-        )
-    browser = playwright.chromium.launch(
-        executable_path=CHROMIUM,
-        headless=True,
-        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    )
+    browser = launch_chromium(playwright)
     yield browser
     browser.close()
 
