@@ -121,6 +121,8 @@ def print_order(o: OrderView) -> None:
         f"coupon={o.coupon_code} campaign={o.campaign_id} pay={o.payment_method_id} "
         f"txns={len(o.transactions)}{extra}"
     )
+    delivered = f" delivered {o.delivered_at:%Y-%m-%d}" if o.delivered_at else ""
+    print(f"      placed {o.created_at:%Y-%m-%d}{delivered}")
     for i in o.items:
         print(
             f"      {i.variant_id or i.menu_item_id}  {i.name}  {i.options}  "
@@ -299,6 +301,8 @@ def corpus(store: Store) -> str:
         parts += [m.model_dump_json() for m in store.local.menu(st.id)]
     parts += [c.model_dump_json() for c in store.promotions.coupons(running_only=False)]
     parts += [k.model_dump_json() for k in store.promotions.campaigns(running_only=False)]
+    policy = store.ctx.policy
+    parts += [policy.model_dump_json(), f"{policy.return_window_days} days"]
     return json.dumps(parts, ensure_ascii=False)
 
 
@@ -313,6 +317,14 @@ def shop_money(store: Store) -> set[str]:
         found |= money_strings(c.model_dump(mode="json"))
     for k in store.promotions.campaigns(running_only=False):
         found |= money_strings(k.model_dump(mode="json"))
+    policy = store.ctx.policy
+    for amount in (
+        policy.shipping_fee_minor,
+        policy.free_shipping_threshold_minor,
+        policy.local_delivery_fee_minor,
+    ):
+        if amount is not None:
+            found.add(Money(amount, policy.currency).display())
     return found
 
 

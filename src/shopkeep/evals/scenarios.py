@@ -27,6 +27,10 @@ ORDER_FIELDS = frozenset(OrderView.model_fields)
 """The first part of a dotted path into an order (`status`, `items.0.options.size`)."""
 
 Text = Annotated[str, Field(min_length=1)]
+ScenarioJob = Literal[Job, "shop_question"]
+"""What a conversation is about: one of the assistant's jobs, or a question about the shop itself
+(shipping, returns, warranty, payment, pickup), which blind suites ask though no job of the
+engine answers it yet."""
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]
 
 
@@ -139,7 +143,7 @@ SCENARIO_ID = re.compile(r"^(?P<language>[a-z]{2})-(?P<job>[a-z_]+)-\d{3}(?:-[A-
 class Scenario(Strict):
     id: str
     title: Text
-    job: Job
+    job: ScenarioJob
     language: Language
     tags: list[Text] = []
     customer: Email | None = None
