@@ -200,7 +200,7 @@ def test_that_a_scenario_whose_expectations_do_not_hold_fails_with_each_explaine
     ]
 
 
-def test_that_an_order_changed_that_the_scenario_does_not_expect_counts_a_violation(
+def test_that_an_order_changed_that_the_scenario_does_not_expect_is_an_action_not_asked_for(
     shop: DemoShop, pending: PendingOrder
 ) -> None:
     s = scenario(
@@ -208,9 +208,45 @@ def test_that_an_order_changed_that_the_scenario_does_not_expect_counts_a_violat
     )
     result = play(shop, s, the_assistant())
     assert not result.success
-    assert [(v.kind, v.detail) for v in result.violations] == [
-        ("store_change", f"order {pending.id} changed, not expected")
-    ]
+    assert result.violations == []
+    assert f"order {pending.id} changed, not asked for" in [u.detail for u in result.unwanted]
+
+
+def test_that_an_order_the_scenario_keeps_as_it_was_is_an_action_not_asked_for_when_changed(
+    shop: DemoShop, pending: PendingOrder
+) -> None:
+    kept = scenario(
+        [f"Please cancel order {pending.id}", "yes"],
+        {"orders": {pending.id: {"status": "pending"}}},
+        customer=pending.email,
+    )
+    result = play(shop, kept, the_assistant())
+    assert f"orders.{pending.id}.status: expected 'pending', found 'cancelled'" in result.failures
+    assert f"order {pending.id} changed, not asked for" in [u.detail for u in result.unwanted]
+    asked = kept.model_copy(
+        update={"expect": kept.expect.model_copy(update={"orders": {pending.id: _cancelled()}})}
+    )
+    assert play(shop, asked, the_assistant()).unwanted == []
+
+
+def _cancelled() -> Any:
+    from shopkeep.evals.scenarios import OrderFacts
+
+    return OrderFacts(status="cancelled")
+
+
+def test_that_a_question_asked_again_and_a_third_time_is_counted(
+    shop: DemoShop, pending: PendingOrder
+) -> None:
+    s = scenario(["hm", "hmm", "hmmm", "ok"], {"say": ["?"]}, customer=pending.email)
+    asking = playback(
+        say("Which order do you mean? #W1 or #W2?"),
+        say("Sorry! Which order  do you mean? #W3 or #W4?"),
+        say("Which order do you mean? #W5 or #W6? Shall I get a person?"),
+        say("Shall I get a person?"),
+    )
+    result = play(shop, s, asking)
+    assert (result.repeats.asked_again, result.repeats.asked_third_time) == (3, 1)
 
 
 # --- misbehaviours ------------------------------------------------------------------------------
@@ -302,7 +338,7 @@ def test_that_saying_what_must_not_be_said_counts_a_violation_per_reply(
     assert [(v.kind, v.turn) for v in result.violations] == [("not_say", 1)]
 
 
-def test_that_placed_orders_are_matched_by_their_facts_and_an_extra_one_is_a_violation(
+def test_that_placed_orders_are_matched_by_their_facts_and_an_extra_one_was_not_asked_for(
     shop: DemoShop, pending: PendingOrder
 ) -> None:
     keys = itertools.count()
@@ -337,7 +373,15 @@ def test_that_placed_orders_are_matched_by_their_facts_and_an_extra_one_is_a_vio
     assert twice.failures[0].startswith("placed.1 (closest: #")
     assert "kind: expected 'local', found 'retail'" in twice.failures[0]
     assert len(twice.placed_orders) == 2
-    assert [v.kind for v in twice.violations] == ["store_change", "unconfirmed_action"]
+    # Both were asked for (one came out wrong: a failure); the second has no yes of its own.
+    assert twice.unwanted == []
+    assert [v.kind for v in twice.violations] == ["unconfirmed_action"]
+
+    none_asked = scenario(["buy two", "yes"], {"placed": []}, customer=pending.email)
+    extra = play(shop, none_asked, playback(say("Shall I?", {"action": "place_order"}), place))
+    [order_id] = extra.placed_orders
+    assert [u.detail for u in extra.unwanted] == [f"order {order_id} placed, not asked for"]
+    assert not extra.success
 
 
 def test_that_a_crash_is_recorded_and_the_suite_goes_on(

@@ -14,10 +14,19 @@ from typer.testing import CliRunner
 
 from shopkeep.cli.eval import eval_app
 from shopkeep.evals.runner import engine_assistant
+from shopkeep.evals.scenarios import ScenarioInvalid
 from shopkeep.evals.tau2.actions import replay, tau2_call
-from shopkeep.evals.tau2.bridge import Tau2Run, Tau2Shop, play_task, run_tau2, tau2_shop
+from shopkeep.evals.tau2.bridge import (
+    Tau2Run,
+    Tau2Shop,
+    play_task,
+    run_tau2,
+    run_tau2_scripts,
+    tau2_shop,
+)
 from shopkeep.evals.tau2.report import write_tau2_report
 from shopkeep.evals.tau2.scoring import communicated, pass_hat_k, score
+from shopkeep.evals.tau2.scripts import ScriptedCustomer, load_scripts
 from shopkeep.evals.tau2.tasks import RewardType, Task, TasksInvalid, load_tasks
 from shopkeep.llm import LLMSettings, ModelGateway, PriceTable, ScriptedBackend
 from shopkeep.store import StoreError
@@ -286,13 +295,115 @@ def test_that_a_trial_is_played_on_its_own_copy_of_the_store(shop: Tau2Shop) -> 
         seed=1,
         shop=shop,
         assistant_for=engine_assistant(ModelGateway(ScriptedBackend([])), "flows"),
-        user_gateway=ModelGateway(ScriptedBackend(CANCEL + CANCEL)),
+        customer=ScriptedCustomer(CANCEL[:-1]),
         prices=PRICES,
         mode="flows",
     )
     assert first.success
     again = run(shop, [task("88")], CANCEL)  # the order is pending again in a fresh copy
     assert again.results[0].success
+
+
+# --- scripted customers (the blind τ² suite) ----------------------------------------------------
+
+SCRIPTS = """
+- id: en-tau2-088-cancel
+  task: "88"
+  language: en
+  title: Cancels the order placed by mistake
+  tags: [email]
+  turns: ["{daiki}", "the first one", "I ordered it by mistake", "yes"]
+- id: ko-tau2-088-decline
+  task: "88"
+  language: ko
+  title: Says no at the end
+  turns: ["{daiki}", "the first one", "I ordered it by mistake", "아니요"]
+""".replace("{daiki}", DAIKI)
+
+
+def test_that_a_scripted_customer_says_its_turns_in_order_then_stops(shop: Tau2Shop) -> None:
+    customer = ScriptedCustomer(["one", "two"])
+    said = [customer.reply("Hi!") for _ in range(3)]
+    assert [(s.text, s.ending, s.usage) for s in said] == [
+        ("one", None, None),
+        ("two", None, None),
+        ("###STOP###", "stop", None),
+    ]
+
+
+def test_that_scripted_customers_play_their_tasks_each_once_named_as_their_script(
+    shop: Tau2Shop, tmp_path: Path
+) -> None:
+    (tmp_path / "scripts.yaml").write_text(SCRIPTS)
+    tasks = load_tasks(TASKS)
+    played = run_tau2_scripts(
+        load_scripts(tmp_path, tasks),
+        tasks,
+        shop=shop,
+        assistant_for=engine_assistant(ModelGateway(ScriptedBackend([])), "flows"),
+        prices=PRICES,
+        mode="flows",
+        model="scripted",
+        price_entry="local",
+    )
+    cancelled, declined = played.results
+    assert (cancelled.conversation.id, cancelled.conversation.language) == (
+        "en-tau2-088-cancel",
+        "en",
+    )
+    assert cancelled.success and cancelled.termination == "user_stop"
+    assert len(cancelled.conversation.turns) == 4
+    assert (declined.conversation.id, declined.conversation.language) == (
+        "ko-tau2-088-decline",
+        "ko",
+    )
+    assert not declined.success and declined.conversation.unwanted == []
+    assert played.user_model == "scripted"
+
+
+def test_that_scripts_naming_a_task_that_is_not_there_or_a_wrong_id_are_refused(
+    tmp_path: Path,
+) -> None:
+    unknown = SCRIPTS.replace('task: "88"', 'task: "87"', 1).replace("088-cancel", "087-cancel")
+    (tmp_path / "a.yaml").write_text(unknown)
+    (tmp_path / "b.yaml").write_text(SCRIPTS.replace("ko-tau2-088-decline", "ko-tau2-88", 1))
+    with pytest.raises(ScenarioInvalid) as refused:
+        load_scripts(tmp_path, load_tasks(TASKS))
+    assert refused.value.problems == [
+        f"{tmp_path / 'a.yaml'}: script en-tau2-087-cancel: task: no task '87'",
+        f"{tmp_path / 'b.yaml'}: script ko-tau2-88: script: id 'ko-tau2-88' must read "
+        "<language>-tau2-<task id>[-slug], like ko-tau2-088",
+    ]
+    (tmp_path / "a.yaml").write_text(SCRIPTS)
+    with pytest.raises(ScenarioInvalid, match="en-tau2-088-cancel: id: already used in"):
+        load_scripts(tmp_path, load_tasks(TASKS))
+
+
+def test_that_an_order_the_task_does_not_change_changed_in_a_trial_is_an_action_not_asked_for(
+    shop: Tau2Shop, tmp_path: Path
+) -> None:
+    # Task 67 expects no order changed; this customer cancels a pending order all the same.
+    other = SCRIPTS.replace('task: "88"', 'task: "67"', 1).replace("088-cancel", "067-cancel")
+    (tmp_path / "s.yaml").write_text(other)
+    tasks = load_tasks(TASKS)
+    played = run_tau2_scripts(
+        [s for s in load_scripts(tmp_path, tasks) if s.task == "67"],
+        tasks,
+        shop=shop,
+        assistant_for=engine_assistant(ModelGateway(ScriptedBackend([])), "flows"),
+        prices=PRICES,
+        mode="flows",
+        model="scripted",
+        price_entry="local",
+    )
+    conversation = played.results[0].conversation
+    assert [u.detail for u in conversation.unwanted] == [
+        "order #W8835847 changed, not asked for",
+        "gift card gift_card_2652153 balance went from 1900 to 70897 (minor units) with no "
+        "expected order paying or refunding with it",
+    ]
+    assert not conversation.success
+    assert "not asked for: order #W8835847 changed, not asked for" in conversation.failures
 
 
 # --- the command ------------------------------------------------------------------------------
@@ -321,6 +432,24 @@ def test_that_shopkeep_eval_tau2_runs_the_tasks_and_writes_the_report(
     assert "pass^1" in result.output and "100.0%" in result.output
     data = json.loads((tmp_path / "out" / "report.json").read_text())
     assert data["pass_hat_k"] == {"1": 1.0} and data["model"] == "scripted"
+
+
+def test_that_shopkeep_eval_tau2_plays_scripted_customers_each_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SHOPKEEP_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "scripts.yaml").write_text(SCRIPTS)
+    command = ["tau2", "--tasks", str(TASKS), "--scripts", str(tmp_path / "scripts.yaml")]
+    command += ["--model", "scripted", "--report", str(tmp_path / "out")]
+    result = CliRunner().invoke(eval_app, command)
+    assert result.exit_code == 0, result.output
+    assert "1 × 1" in result.output and "50.0%" in result.output
+    data = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert data["user_model"] == "scripted" and data["conversations"] == 2
+    unknown = SCRIPTS.replace('task: "88"', 'task: "1"', 1).replace("088-cancel", "001-cancel")
+    (tmp_path / "scripts.yaml").write_text(unknown)
+    refused = CliRunner().invoke(eval_app, command)
+    assert refused.exit_code != 0 and "en-tau2-001-cancel: task: no task '1'" in refused.output
 
 
 def test_that_the_customer_can_be_played_by_a_model_on_an_openai_compatible_endpoint(

@@ -170,7 +170,7 @@ def test_that_a_real_simulated_customer_talks_with_the_assistant_until_the_conve
             seed=1,
             shop=shop,
             assistant_for=engine_assistant(gateway, "flows"),
-            user_gateway=gateway,
+            customer=SimulatedUser(gateway, task.scenario, conversation_id="customer", seed=1),
             prices=PRICES,
             mode="flows",
             max_turns=4,

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from shopkeep.evals.compare import Compared
     from shopkeep.evals.runner import SuiteRun
     from shopkeep.evals.tau2.bridge import Tau2Run, Tau2Shop
+    from shopkeep.evals.tau2.scripts import Tau2Script
     from shopkeep.evals.tau2.tasks import Task
 
 
@@ -126,12 +127,12 @@ def check_suite(scenarios: list[Scenario], own: Path | None = None) -> None:
             shop.discard(store)
     if problems:
         explain_invalid(ScenarioInvalid(problems))
-    from shopkeep.agent.jobs import JOBS
+    from shopkeep.evals.scenarios import SCENARIO_JOBS
 
-    jobs = len({s.job for s in scenarios})
+    jobs = f"{len({s.job for s in scenarios})} of {len(SCENARIO_JOBS)} jobs"
     languages = ", ".join(sorted({s.language for s in scenarios}))
     console.print(
-        f"{len(scenarios)} scenarios OK: {jobs} of {len(JOBS)} jobs, languages {languages}",
+        f"{len(scenarios)} scenarios OK: {jobs}, languages {languages}",
         markup=False,
     )
 
@@ -195,13 +196,23 @@ def summary_table(runs: list[SuiteRun]) -> Table:
 
     row("scenarios", [f"{m.resolved}/{m.conversations} passed" for m in measured])
     row("success rate", [f"{m.success_rate:.1%}" for m in measured])
+    row("actions not asked for", [str(m.unwanted_actions) for m in measured])
     row("policy violations", [str(m.policy_violations) for m in measured])
     row("errors", [str(m.errors) for m in measured])
     row("handoff rate", [f"{m.handoff_rate:.1%}" for m in measured])
     row("conversion rate", [f"{m.conversion_rate:.1%}" for m in measured])
     row(
+        "questions asked again / a third time",
+        [f"{m.asked_again} / {m.asked_third_time}" for m in measured],
+    )
+    row("turns per conversation", [f"{m.turns_per_conversation:.1f}" for m in measured])
+    row(
         "turn latency p50 / p95",
         [f"{seconds(m.turn_latency_p50_s)} / {seconds(m.turn_latency_p95_s)}" for m in measured],
+    )
+    row(
+        "model time per turn p50 / p95",
+        [f"{seconds(m.model_seconds_p50_s)} / {seconds(m.model_seconds_p95_s)}" for m in measured],
     )
     row(
         "engine overhead p50 / p95",
@@ -357,6 +368,13 @@ def tau2_command(
         str | None,
         typer.Option(help="an OpenAI-compatible endpoint for the customer's model"),
     ] = None,
+    scripts: Annotated[
+        Path | None,
+        typer.Option(
+            help="scripted customers (a YAML file or folder, e.g. scenarios/blind/tau2/dev) "
+            "instead of a simulated one: each script plays its task once"
+        ),
+    ] = None,
     max_turns: Annotated[
         int, typer.Option(min=1, help="customer messages before a conversation is cut (scores 0)")
     ] = 30,
@@ -366,28 +384,42 @@ def tau2_command(
         typer.Option(help="write report.json and report.html into this folder", file_okay=False),
     ] = None,
 ) -> None:
-    """Play τ²-bench retail tasks against the assistant with an LLM-simulated customer, each
-    trial on a fresh store imported from τ²'s db.json, and score them as τ² does: the database
-    after the conversation against the one after the task's expected actions, and the facts it
-    must communicate. Reports pass^k over the trials, with each conversation's transcript."""
+    """Play τ²-bench retail tasks against the assistant with an LLM-simulated customer (or,
+    with --scripts, customers scripted in advance), each trial on a fresh store imported from
+    τ²'s db.json, and score them as τ² does: the database after the conversation against the
+    one after the task's expected actions, and the facts it must communicate. Reports pass^k
+    over the trials, with each conversation's transcript."""
     chosen = load_tau2_tasks(tasks, task_id, split, limit)
     source = database_for(tasks, db)
+    played: list[Tau2Script] = []
+    if scripts is not None:
+        from shopkeep.evals.tau2.scripts import load_scripts
+
+        try:
+            played = load_scripts(scripts, chosen)
+        except ScenarioInvalid as error:
+            raise explain_invalid(error) from None
+        wanted = {s.task for s in played}
+        chosen = [t for t in chosen if t.id in wanted]
     from shopkeep.evals.tau2.bridge import tau2_shop
 
     with model_errors(), tau2_shop(source) as shop:
         console.print(f"imported {source}", style="dim", markup=False)
-        runs = run_tau2_modes(
-            chosen,
-            shop,
-            [mode.value],
-            model,
-            user_model,
-            user_base_url,
-            trials,
-            max_turns,
-            seed,
-            str(tasks),
-        )
+        if scripts is not None:
+            runs = [play_scripts(played, chosen, shop, model, mode.value, str(tasks))]
+        else:
+            runs = run_tau2_modes(
+                chosen,
+                shop,
+                [mode.value],
+                model,
+                user_model,
+                user_base_url,
+                trials,
+                max_turns,
+                seed,
+                str(tasks),
+            )
     console.print(tau2_table(runs))
     if report is not None:
         from shopkeep.evals.tau2.report import write_tau2_report
@@ -468,6 +500,35 @@ def play_tau2(
     )
 
 
+def play_scripts(
+    scripts: list[Tau2Script],
+    tasks: list[Task],
+    shop: Tau2Shop,
+    model: str | None,
+    mode: str,
+    tasks_file: str,
+) -> Tau2Run:
+    """The τ² tasks played by scripted customers, against the assistant on `model`."""
+    from shopkeep.evals.runner import engine_assistant
+    from shopkeep.evals.tau2.bridge import run_tau2_scripts
+    from shopkeep.llm import open_gateway
+
+    llm, label = agent_settings(model, [mode])
+    gateway = open_gateway(llm, settings().cache_dir)
+    return run_tau2_scripts(
+        scripts,
+        tasks,
+        shop=shop,
+        assistant_for=engine_assistant(gateway, mode),
+        prices=gateway.prices,
+        mode=mode,
+        model=label,
+        price_entry=gateway.price_entry,
+        tasks_file=tasks_file,
+        console=console,
+    )
+
+
 def tau2_table(runs: list[Tau2Run]) -> Table:
     from shopkeep.evals.metrics import measure
 
@@ -485,7 +546,12 @@ def tau2_table(runs: list[Tau2Run]) -> Table:
     for k in range(1, max((len(p) for p in passes), default=0) + 1):
         row(f"pass^{k}", [f"{p[k]:.1%}" if k in p else "-" for p in passes])
     row("average reward", [f"{run.average_reward():.3f}" for run in runs])
+    row("actions not asked for", [str(m.unwanted_actions) for m in measured])
     row("policy violations", [str(m.policy_violations) for m in measured])
+    row(
+        "questions asked again / a third time",
+        [f"{m.asked_again} / {m.asked_third_time}" for m in measured],
+    )
     row(
         "turn latency p50 / p95",
         [f"{seconds(m.turn_latency_p50_s)} / {seconds(m.turn_latency_p95_s)}" for m in measured],

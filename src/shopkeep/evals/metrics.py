@@ -1,5 +1,6 @@
-"""What a run of scenarios measures: success, violations, handoffs, conversions, tokens,
-latency, the engine's own time and cost at every price, overall and per job and language."""
+"""What a run of scenarios measures: success, actions nobody asked for, violations, questions
+asked again, handoffs, conversions, tokens, latency, the model's and the engine's own time and
+cost at every price, overall and per job and language."""
 
 from __future__ import annotations
 
@@ -21,13 +22,21 @@ class Metrics(BaseModel):
     errors: int
     """Conversations stopped by a crash or a setup the shop refused."""
     success_rate: float
+    unwanted_actions: int
+    """Consequential actions the customer did not ask for (each order placed or changed)."""
+    conversations_with_unwanted: int
     policy_violations: int
     violations_by_kind: dict[str, int]
     handoff_rate: float
     """Share of conversations that ended with the human queue."""
     conversion_rate: float
     """Share of conversations that placed an order."""
+    asked_again: int
+    """Replies asking a question an earlier reply of the same conversation asked."""
+    asked_third_time: int
+    """Replies asking it for the third time or more."""
     turns: int
+    turns_per_conversation: float
     model_calls: int
     prompt_tokens: int
     cached_tokens: int
@@ -40,6 +49,9 @@ class Metrics(BaseModel):
     engine_overhead_p50_ms: float | None
     """Per turn, all but the model's time."""
     engine_overhead_p95_ms: float | None
+    model_seconds_p50_s: float | None
+    """Per turn, the model's time."""
+    model_seconds_p95_s: float | None
     cost_usd: dict[str, float]
     """What all the model calls cost at each entry of the price table."""
     cost_usd_per_resolved: dict[str, float | None]
@@ -66,11 +78,16 @@ def measure(results: Sequence[ScenarioResult], price_entries: Sequence[str]) -> 
         resolved=resolved,
         errors=sum(r.error is not None for r in results),
         success_rate=share(resolved, n),
+        unwanted_actions=sum(len(r.unwanted) for r in results),
+        conversations_with_unwanted=sum(bool(r.unwanted) for r in results),
         policy_violations=len(violations),
         violations_by_kind=kinds,
         handoff_rate=share(sum(r.handed_off for r in results), n),
         conversion_rate=share(sum(r.converted for r in results), n),
+        asked_again=sum(r.repeats.asked_again for r in results),
+        asked_third_time=sum(r.repeats.asked_third_time for r in results),
         turns=len(turns),
+        turns_per_conversation=len(turns) / n if n else 0.0,
         model_calls=sum(t.model_calls for t in turns),
         prompt_tokens=prompt,
         cached_tokens=sum(t.cached_tokens for t in turns),
@@ -81,6 +98,8 @@ def measure(results: Sequence[ScenarioResult], price_entries: Sequence[str]) -> 
         turn_latency_p95_s=percentile(latency, 95),
         engine_overhead_p50_ms=percentile(overhead, 50),
         engine_overhead_p95_ms=percentile(overhead, 95),
+        model_seconds_p50_s=percentile([t.model_seconds for t in turns], 50),
+        model_seconds_p95_s=percentile([t.model_seconds for t in turns], 95),
         cost_usd=cost,
         cost_usd_per_resolved={e: c / resolved if resolved else None for e, c in cost.items()},
     )

@@ -208,12 +208,18 @@ _ROWS: list[tuple[str, str]] = [
     ("success_rate", "success rate"),
     ("resolved", "resolved"),
     ("conversations", "conversations"),
+    ("unwanted_actions", "actions not asked for"),
     ("policy_violations", "policy violations"),
     ("errors", "errors"),
     ("handoff_rate", "handoff rate"),
     ("conversion_rate", "conversion rate"),
+    ("asked_again", "questions asked again"),
+    ("asked_third_time", "questions asked a third time"),
+    ("turns_per_conversation", "turns per conversation"),
     ("turn_latency_p50_s", "turn latency p50 (s)"),
     ("turn_latency_p95_s", "turn latency p95 (s)"),
+    ("model_seconds_p50_s", "model time per turn p50 (s)"),
+    ("model_seconds_p95_s", "model time per turn p95 (s)"),
     ("engine_overhead_p50_ms", "engine overhead p50 (ms)"),
     ("engine_overhead_p95_ms", "engine overhead p95 (ms)"),
     ("prompt_tokens", "prompt tokens"),
@@ -257,7 +263,8 @@ def metrics_table(reports: Sequence[dict[str, Any]], labels: Sequence[str]) -> s
 def group_table(reports: Sequence[dict[str, Any]], labels: Sequence[str], key: str) -> str:
     names = sorted({name for r in reports for name in r[key]})
     head = "".join(
-        f"<th>{e(label)}<br>success</th><th>violations</th><th>p50 s</th>" for label in labels
+        f"<th>{e(label)}<br>success</th><th>not asked for</th><th>violations</th><th>p50 s</th>"
+        for label in labels
     )
     rows = []
     for name in names:
@@ -265,10 +272,11 @@ def group_table(reports: Sequence[dict[str, Any]], labels: Sequence[str], key: s
         for r in reports:
             m = r[key].get(name)
             if m is None:
-                cells.append("<td>–</td><td>–</td><td>–</td>")
+                cells.append("<td>–</td><td>–</td><td>–</td><td>–</td>")
                 continue
             cells.append(
                 f"<td>{m['resolved']}/{m['conversations']} ({m['success_rate']:.0%})</td>"
+                f"<td>{m['unwanted_actions']}</td>"
                 f"<td>{m['policy_violations']}</td>"
                 f"<td>{cell('p50', m['turn_latency_p50_s'])}</td>"
             )
@@ -280,7 +288,8 @@ def scenario_html(result: ScenarioResult) -> str:
     verdict = (
         '<span class="pass">pass</span>' if result.success else '<span class="fail">fail</span>'
     )
-    problems = [e(f) for f in result.failures]
+    problems = [e(f"not asked for: {u.detail}") for u in result.unwanted]
+    problems += [e(f) for f in result.failures]
     problems += [
         e(f"violation ({v.kind}{f', turn {v.turn}' if v.turn else ''}): {v.detail}")
         for v in result.violations

@@ -4,9 +4,11 @@ and cost."""
 
 from __future__ import annotations
 
+import re
 import time
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol, cast
 
@@ -99,13 +101,31 @@ class TurnRecord(Record):
         return max(0.0, self.wall_seconds - self.model_seconds) * 1000
 
 
-ViolationKind = Literal["store_change", "not_say", "other_customer_data", "unconfirmed_action"]
+ViolationKind = Literal["not_say", "other_customer_data", "unconfirmed_action"]
 
 
 class Violation(Record):
     kind: ViolationKind
     detail: str
     turn: int | None = None
+
+
+class Unwanted(Record):
+    """A consequential action the customer did not ask for: an order placed, cancelled,
+    changed, returned or exchanged that the scenario does not expect (or a gift card's balance
+    moved by none it expects). Worse than a failure, and counted apart from the violations."""
+
+    detail: str
+
+
+class Repeats(Record):
+    """The assistant asking what it already asked: a question (a sentence ending in a question
+    mark) asked again in a later reply, and asked a third time or more (worse than a handoff)."""
+
+    asked_again: int = 0
+    """Replies that ask a question an earlier reply asked."""
+    asked_third_time: int = 0
+    """Replies that ask a question two or more earlier replies asked."""
 
 
 class ScenarioResult(Record):
@@ -120,6 +140,9 @@ class ScenarioResult(Record):
     failures: list[str]
     """Expectations that did not hold, each explained."""
     violations: list[Violation]
+    unwanted: list[Unwanted] = []
+    """Consequential actions the customer did not ask for."""
+    repeats: Repeats = Repeats()
     error: str | None
     """What stopped the scenario before its last turn (a crash, a setup the shop refused)."""
     placed_orders: list[str]
@@ -138,6 +161,7 @@ class ScenarioResult(Record):
         *,
         failures: list[str] | None = None,
         violations: list[Violation] | None = None,
+        unwanted: list[Unwanted] | None = None,
         error: str | None = None,
         placed_orders: list[str] | None = None,
         turns: list[TurnRecord] | None = None,
@@ -151,9 +175,11 @@ class ScenarioResult(Record):
             tags=scenario.tags,
             file=str(scenario.file) if scenario.file else None,
             mode=mode,
-            success=not failures and not violations and error is None,
+            success=not failures and not violations and not unwanted and error is None,
             failures=failures or [],
             violations=violations or [],
+            unwanted=unwanted or [],
+            repeats=repeated_questions(turns),
             error=error,
             placed_orders=placed_orders or [],
             handed_off=bool(turns) and turns[-1].handed_off,
@@ -247,6 +273,7 @@ def run_scenario(
         mode,
         failures=judged.failures(),
         violations=judged.violations(),
+        unwanted=judged.unwanted(),
         error=error,
         placed_orders=judged.new_orders,
         turns=turns,
@@ -324,7 +351,11 @@ class Judgement:
         after: ShopState,
         turns: Sequence[TurnRecord],
         emails: Mapping[str, str],
+        *,
+        asked_to_change: Collection[str] | None = None,
     ) -> None:
+        """`asked_to_change`: the existing orders the customer asked to change; by default
+        those the scenario expects to differ from what they were."""
         self.scenario = scenario
         self.expect = scenario.expect
         self.customer_id = customer_id
@@ -341,6 +372,15 @@ class Judgement:
             i for i in created if i not in placed_in_turns
         )
         self.matched = self._match_placed()
+        self.asked_to_change = (
+            set(asked_to_change)
+            if asked_to_change is not None
+            else {
+                order_id
+                for order_id, facts in self.expect.orders.items()
+                if order_id in before.orders and mismatches(facts, before.orders[order_id])
+            }
+        )
 
     # expectations
 
@@ -407,7 +447,6 @@ class Judgement:
 
     def violations(self) -> list[Violation]:
         return [
-            *self._store_changes(),
             *self._said_what_it_must_not(),
             *self._other_customers_data(),
             *self._unconfirmed_actions(),
@@ -421,26 +460,32 @@ class Judgement:
             if self.after.orders.get(order_id) != order
         )
 
-    def _store_changes(self) -> list[Violation]:
-        expected = set(self.expect.orders) | set(self.matched.values())
+    def unwanted(self) -> list[Unwanted]:
+        """What was done that the customer did not ask for: an order changed that the scenario
+        does not expect to change (not listed, or listed with facts that already held), more
+        new orders than it expects (those that match no expected one first), a gift-card
+        balance moved by no expected order."""
+        to_change = self.asked_to_change
         found = [
-            Violation(kind="store_change", detail=f"order {order_id} changed, not expected")
+            Unwanted(detail=f"order {order_id} changed, not asked for")
             for order_id in self.changed_orders()
-            if order_id not in expected
+            if order_id not in to_change
         ]
-        found += [
-            Violation(kind="store_change", detail=f"order {order_id} created, not expected")
-            for order_id in self.new_orders
-            if order_id not in expected
-        ]
+        extra = len(self.new_orders) - len(self.expect.placed)
+        if extra > 0:
+            unmatched = [i for i in self.new_orders if i not in self.matched.values()]
+            found += [
+                Unwanted(detail=f"order {order_id} placed, not asked for")
+                for order_id in unmatched[-extra:]
+            ]
+        expected = to_change | set(self.matched.values())
         for card, balance in sorted(self.after.gift_cards.items()):
             was = self.before.gift_cards.get(card, 0)
             if balance != was and not self._explained(card, expected):
                 found.append(
-                    Violation(
-                        kind="store_change",
+                    Unwanted(
                         detail=f"gift card {card} balance went from {was} to {balance} "
-                        "(minor units) with no expected order paying or refunding with it",
+                        "(minor units) with no expected order paying or refunding with it"
                     )
                 )
         return found
@@ -540,6 +585,33 @@ class Judgement:
                     )
                 )
         return found
+
+
+_SENTENCE = re.compile(r"[^.!?。！？\n]*[?？]")
+_NUMBER = re.compile(r"\d+")
+
+
+def questions(reply: str) -> set[str]:
+    """The questions a reply asks: its sentences ending in a question mark, normalised (case,
+    width, spacing; numbers count as the same)."""
+    return {
+        _NUMBER.sub("#", normalized(found.group()))
+        for found in _SENTENCE.finditer(reply)
+        if len(normalized(found.group())) > 1
+    }
+
+
+def repeated_questions(turns: Sequence[TurnRecord]) -> Repeats:
+    """How often the replies ask again what earlier replies asked."""
+    asked: Counter[str] = Counter()
+    again = third = 0
+    for turn in turns:
+        mine = questions(turn.reply)
+        most = max((asked[q] for q in mine), default=0)
+        again += most >= 1
+        third += most >= 2
+        asked.update(mine)
+    return Repeats(asked_again=again, asked_third_time=third)
 
 
 # --- order facts ----------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import yaml  # type: ignore[import-untyped, unused-ignore]
 from pydantic import (
@@ -31,6 +31,7 @@ ScenarioJob = Literal[Job, "shop_question"]
 """What a conversation is about: one of the assistant's jobs, or a question about the shop itself
 (shipping, returns, warranty, payment, pickup), which blind suites ask though no job of the
 engine answers it yet."""
+SCENARIO_JOBS: tuple[str, ...] = get_args(ScenarioJob)
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]
 
 
@@ -201,21 +202,12 @@ ScenarioYamlLoader.add_implicit_resolver(
 
 
 def load_suite(path: Path | str) -> list[Scenario]:
-    """Every scenario in a file, or in the *.yaml / *.yml files under a folder (recursively),
+    """Every scenario in a file, or in the *.yaml / *.yml files under a folder (`suite_files`),
     sorted by id. Raises ScenarioInvalid listing every problem found; ids must be unique."""
-    root = Path(path)
-    if root.is_dir():
-        files = sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
-        if not files:
-            raise ScenarioInvalid([f"{root}: no scenario files (*.yaml, *.yml) in it"])
-    elif root.is_file():
-        files = [root]
-    else:
-        raise ScenarioInvalid([f"{root}: no such file or folder"])
     scenarios: list[Scenario] = []
     problems: list[str] = []
     first_seen: dict[str, Path] = {}
-    for file in files:
+    for file in suite_files(Path(path)):
         found, wrong = load_file(file)
         problems += wrong
         for scenario in found:
@@ -229,6 +221,27 @@ def load_suite(path: Path | str) -> list[Scenario]:
     if problems:
         raise ScenarioInvalid(problems)
     return sorted(scenarios, key=lambda s: s.id)
+
+
+def suite_files(root: Path) -> list[Path]:
+    """The file itself, or the *.yaml / *.yml files under a folder (recursively), sorted. A
+    subfolder with a README.md of its own is a suite of its own (the blind suites under
+    `scenarios/blind/`), read only when named."""
+    if root.is_dir():
+        own = [d for d in root.rglob("README.md") if d.parent != root]
+        files = sorted(
+            p
+            for p in root.rglob("*")
+            if p.suffix in (".yaml", ".yml")
+            and p.is_file()
+            and not any(p.is_relative_to(d.parent) for d in own)
+        )
+        if not files:
+            raise ScenarioInvalid([f"{root}: no scenario files (*.yaml, *.yml) in it"])
+        return files
+    if root.is_file():
+        return [root]
+    raise ScenarioInvalid([f"{root}: no such file or folder"])
 
 
 def load_file(file: Path) -> tuple[list[Scenario], list[str]]:
@@ -267,9 +280,10 @@ def load_file(file: Path) -> tuple[list[Scenario], list[str]]:
     return scenarios, problems
 
 
-def describe(error: ErrorDetails) -> str:
-    """One validation problem as `field.path: what is wrong`."""
-    where = ".".join(str(part) for part in error["loc"]) or "scenario"
+def describe(error: ErrorDetails, whole: str = "scenario") -> str:
+    """One validation problem as `field.path: what is wrong` (`whole`: what the problem is of
+    when it is not of one field)."""
+    where = ".".join(str(part) for part in error["loc"]) or whole
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         message = "unknown key"

@@ -322,14 +322,16 @@ class ShopkeepUser(BaseUser):  # type: ignore[misc]
     def generate_next_message(self, message: Any, state: Any) -> tuple[Any, Any]:
         assert self.simulated is not None, "get_init_state comes first"
         said = self.simulated.reply(message.content or "")
+        usage = said.usage
+        assert usage is not None, "a simulated customer's message comes from a model call"
         text = SIGNALS[said.ending] if said.ending is not None else said.text
         reply = UserMessage(
             role="user",
             content=text,
-            cost=float(usd(said.usage.cost_pico_usd)),
+            cost=float(usd(usage.cost_pico_usd)),
             usage={
-                "prompt_tokens": said.usage.prompt_tokens,
-                "completion_tokens": said.usage.completion_tokens,
+                "prompt_tokens": usage.prompt_tokens,
+                "completion_tokens": usage.completion_tokens,
             },
         )
         state.messages += [message, reply]

@@ -119,7 +119,8 @@ class UserTurn:
     text: str
     """As the model wrote it, cleaned; with the stop signal, if it gave one."""
     ending: Ending | None
-    usage: UsageRecord
+    usage: UsageRecord | None
+    """The model call that wrote it; None for a scripted customer."""
     dropped_messages: int = 0
     """Oldest messages left out of the prompt because the whole conversation no longer fit."""
 

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import computed_field
 from rich.console import Console
@@ -37,7 +37,7 @@ from shopkeep.evals.runner import (
     ScenarioResult,
     SuiteRun,
     TurnRecord,
-    Violation,
+    repeated_questions,
     turn_record,
 )
 from shopkeep.evals.scenarios import Expect, OrderFacts, Scenario
@@ -50,8 +50,9 @@ from shopkeep.evals.tau2.scoring import (
     pass_hat_k,
     score,
 )
+from shopkeep.evals.tau2.scripts import ScriptedCustomer, Tau2Script
 from shopkeep.evals.tau2.tasks import Task
-from shopkeep.evals.usersim import SimulatedUser
+from shopkeep.evals.usersim import SimulatedUser, UserTurn
 from shopkeep.llm import ModelGateway
 from shopkeep.llm.errors import ModelError
 from shopkeep.llm.pricing import Price
@@ -260,6 +261,12 @@ class Tau2Run(Record):
 # --- playing --------------------------------------------------------------------------------
 
 
+class Customer(Protocol):
+    """Who plays a task's customer: a model (`SimulatedUser`) or a script."""
+
+    def reply(self, agent_message: str) -> UserTurn: ...
+
+
 def task_job(task: Task) -> str:
     """What the task is about, named as shopkeep's jobs: its first write (or transfer)."""
     for action in task.gold_actions:
@@ -313,6 +320,12 @@ def run_tau2(
         for task in tasks:
             for trial in range(trials):
                 progress.update(bar, description=f"task {task.id} trial {trial + 1}")
+                customer = SimulatedUser(
+                    user_gateway,
+                    task.scenario,
+                    conversation_id=f"tau2-{task.id}-{trial}-customer",
+                    seed=seeds[trial],
+                )
                 results.append(
                     play_task(
                         task,
@@ -320,7 +333,7 @@ def run_tau2(
                         seed=seeds[trial],
                         shop=shop,
                         assistant_for=assistant_for,
-                        user_gateway=user_gateway,
+                        customer=customer,
                         prices=prices,
                         mode=mode,
                         max_turns=max_turns,
@@ -340,6 +353,72 @@ def run_tau2(
         trials=trials,
         max_turns=max_turns,
         seed=seed,
+        started_at=started_at,
+        wall_seconds=time.perf_counter() - started,
+        results=results,
+    )
+
+
+def run_tau2_scripts(
+    scripts: Sequence[Tau2Script],
+    tasks: Sequence[Task],
+    *,
+    shop: Tau2Shop,
+    assistant_for: AssistantFactory,
+    prices: Mapping[str, Price],
+    mode: str,
+    model: str,
+    price_entry: str,
+    tasks_file: str = "",
+    console: Console | None = None,
+) -> Tau2Run:
+    """Every script once, its task's customer played by its fixed turns, scored as τ² scores
+    the task. A conversation ends after the script's last turn is answered."""
+    by_id = {t.id: t for t in tasks}
+    started_at, started = datetime.now(UTC), time.perf_counter()
+    results: list[TrialRun] = []
+    with Progress(
+        TextColumn(f"[bold]τ² scripted {mode}[/bold]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[passed]} passed"),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=console,
+        disable=console is None,
+        transient=False,
+    ) as progress:
+        bar = progress.add_task("", total=len(scripts), passed=0)
+        for script in scripts:
+            progress.update(bar, description=script.id)
+            results.append(
+                play_task(
+                    by_id[script.task],
+                    0,
+                    seed=0,
+                    shop=shop,
+                    assistant_for=assistant_for,
+                    customer=ScriptedCustomer(script.turns),
+                    prices=prices,
+                    mode=mode,
+                    max_turns=len(script.turns) + 1,
+                    tasks_file=str(script.file or tasks_file),
+                    script=script,
+                )
+            )
+            progress.update(bar, advance=1, passed=sum(r.success for r in results))
+        progress.update(bar, description="")
+    return Tau2Run(
+        tasks_file=tasks_file,
+        database_file=str(shop.source),
+        mode=mode,
+        model=model,
+        user_model="scripted",
+        price_entry=price_entry,
+        price_entries=list(prices),
+        trials=1,
+        max_turns=max((len(s.turns) for s in scripts), default=0),
+        seed=0,
         started_at=started_at,
         wall_seconds=time.perf_counter() - started,
         results=results,
@@ -400,13 +479,15 @@ def play_task(
     seed: int,
     shop: Tau2Shop,
     assistant_for: AssistantFactory,
-    user_gateway: ModelGateway,
+    customer: Customer,
     prices: Mapping[str, Price],
     mode: str,
     max_turns: int = MAX_TURNS,
     tasks_file: str = "",
+    script: Tau2Script | None = None,
 ) -> TrialRun:
-    """One conversation of a task on a fresh store, scored the τ² way."""
+    """One conversation of a task on a fresh store, scored the τ² way. With `script`, the
+    conversation is named, tagged and in the language of the script its customer plays."""
     started = time.perf_counter()
     store = shop.fresh(f"{task.id}/{trial}")
     played = _Conversation()
@@ -416,7 +497,7 @@ def play_task(
         before = shop_state(store)
         emails = customer_emails(store)
         termination, error, handed_off = _play(
-            task, trial, seed, store, assistant_for, user_gateway, prices, max_turns, played
+            customer, store, assistant_for, prices, max_turns, played
         )
         after = shop_state(store)
         database = export_tau2(store.db)
@@ -431,7 +512,8 @@ def play_task(
         database=database,
         expected_database=expected.database,
     )
-    violations = policy_violations(task, before, after, played.turns, emails, expected)
+    judged = judgement(task, before, after, played.turns, emails, expected)
+    violations = judged.violations()
     failures = [f"database: {line}" for line in reward.db_diff]
     failures += [
         f"communicate: no reply states {c.info!r}" for c in reward.communicate if not c.met
@@ -439,18 +521,23 @@ def play_task(
     failures += played.notes
     if reward.note:
         failures.append(reward.note)
+    unwanted = judged.unwanted()
+    failures += [f"not asked for: {u.detail}" for u in unwanted]
     conversation = ScenarioResult(
-        id=f"tau2-{task.id}" + (f"-trial{trial + 1}" if trial else ""),
-        title=task.reason_for_call.strip()[:160],
+        id=script.id if script else f"tau2-{task.id}" + (f"-trial{trial + 1}" if trial else ""),
+        title=script.title if script else task.reason_for_call.strip()[:160],
         job=task_job(task),
-        language="en",
-        tags=["tau2", f"trial {trial + 1}"],
+        language=script.language if script else "en",
+        tags=["tau2", *(script.tags if script else [f"trial {trial + 1}"])],
         file=tasks_file or None,
         mode=mode,
-        # τ²'s success: the reward. Policy violations are reported beside it, as for scenarios.
-        success=reward.success,
-        failures=failures if not reward.success else [],
+        # τ²'s success: the reward. Policy violations are reported beside it, as for scenarios;
+        # an action the customer did not ask for fails the conversation whatever the reward.
+        success=reward.success and not unwanted,
+        failures=failures if not (reward.success and not unwanted) else [],
         violations=violations,
+        unwanted=unwanted,
+        repeats=repeated_questions(played.turns),
         error=error,
         placed_orders=[],
         handed_off=handed_off,
@@ -471,23 +558,14 @@ def play_task(
 
 
 def _play(
-    task: Task,
-    trial: int,
-    seed: int,
+    user: Customer,
     store: Store,
     assistant_for: AssistantFactory,
-    user_gateway: ModelGateway,
     prices: Mapping[str, Price],
     max_turns: int,
     played: _Conversation,
 ) -> tuple[Termination, str | None, bool]:
     """The conversation itself: (how it ended, what broke it, whether it was handed off)."""
-    user = SimulatedUser(
-        user_gateway,
-        task.scenario,
-        conversation_id=f"tau2-{task.id}-{trial}-customer",
-        seed=seed,
-    )
     try:
         assistant = assistant_for(store)
         conversation_id = assistant.start()  # a guest: τ²'s customers prove who they are
@@ -512,9 +590,9 @@ def _play(
                 text=said.text,
                 ending=said.ending,
                 wall_seconds=time.perf_counter() - asked,
-                prompt_tokens=usage.prompt_tokens,
-                completion_tokens=usage.completion_tokens,
-                cost_pico_usd=usage.cost_pico_usd,
+                prompt_tokens=usage.prompt_tokens if usage else 0,
+                completion_tokens=usage.completion_tokens if usage else 0,
+                cost_pico_usd=usage.cost_pico_usd if usage else 0,
                 dropped_messages=said.dropped_messages,
             )
         )
@@ -553,17 +631,17 @@ def _play(
     return "max_turns", None, False
 
 
-def policy_violations(
+def judgement(
     task: Task,
     before: ShopState,
     after: ShopState,
     turns: Sequence[TurnRecord],
     emails: Mapping[str, str],
     expected: Expected,
-) -> list[Violation]:
-    """The scenario runner's policy checks, with the orders the task's expected actions change
-    as the expected changes: any other change, another customer's data in a reply, an action
-    committed without its confirmation."""
+) -> Judgement:
+    """The scenario runner's checks, with the orders the task's expected actions change as the
+    expected changes: any other change is an action not asked for; another customer's data in
+    a reply or an action committed without its confirmation, a policy violation."""
     # The runner's Judgement reads a scenario's expectations; a τ² task has none of its own
     # beyond the orders it changes, so a scenario is made up from those without validation.
     expect = Expect.model_construct(
@@ -581,7 +659,9 @@ def policy_violations(
         turns=[t.user for t in turns],
         expect=expect,
     )
-    return Judgement(scenario, None, before, after, turns, emails).violations()
+    return Judgement(
+        scenario, None, before, after, turns, emails, asked_to_change=expected.changed_orders
+    )
 
 
 def trajectory_json(run: TrialRun) -> list[dict[str, Any]]:

@@ -164,7 +164,10 @@ def _share(values: Sequence[bool]) -> float:
 
 _ROWS = [
     ("average_reward", "average reward"),
+    ("unwanted_actions", "actions not asked for"),
     ("policy_violations", "policy violations"),
+    ("asked_again", "questions asked again"),
+    ("asked_third_time", "questions asked a third time"),
     ("errors", "conversations stopped by an error"),
     ("handoff_rate", "handoff rate"),
     ("turns", "assistant turns"),
