@@ -72,9 +72,9 @@ def test_that_a_return_named_by_product_is_staged_with_its_refund_and_requested_
     refund = refund_of(items_of(candle_order, "soy-candle-"))
     before = snapshot(b.shop, customer)
     (staged,) = b.chat(customer.email, "I want to return the candle")
-    assert staged.staged is not None and staged.staged["action"] == "request_return"
-    assert staged.staged["args"]["order_id"] == candle_order.id
-    assert staged.staged["args"]["refund_method_id"] == candle_order.payment_method_id
+    assert staged.staged is not None and staged.staged["action"]["kind"] == "request_return"
+    assert staged.staged["action"]["order_id"] == candle_order.id
+    assert staged.staged["action"]["refund_method_id"] == candle_order.payment_method_id
     assert refund.display() in staged.reply and candle_order.id in staged.reply
     assert snapshot(b.shop, customer) == before
     (done,) = b.more(staged.conversation_id, "yes")
@@ -102,7 +102,7 @@ def test_that_a_staged_return_is_restaged_to_a_gift_card_when_the_customer_asks(
     )
     assert first.staged is not None
     assert corrected.staged is not None
-    assert corrected.staged["args"]["refund_method_id"] == gift_card
+    assert corrected.staged["action"]["refund_method_id"] == gift_card
     assert "gift card" in corrected.reply
     assert committed(done) == ["request_return"]
     after = order(b.shop, customer, candle_order.id)
@@ -126,8 +126,8 @@ def test_that_a_refund_to_another_card_is_explained_and_the_method_that_paid_pro
     (result,) = b.chat(customer.email, "I want to return the cutting boards, refund to my PayPal")
     assert refusals(result) == ["invalid_refund_method"]
     assert result.staged is not None
-    assert result.staged["args"]["refund_method_id"] == boards.payment_method_id
-    assert result.staged["args"]["item_ids"] == [
+    assert result.staged["action"]["refund_method_id"] == boards.payment_method_id
+    assert result.staged["action"]["item_ids"] == [
         i.variant_id for i in items_of(boards, "bamboo-board-set")
     ]
 
@@ -145,7 +145,7 @@ def test_that_a_chinese_customer_returns_everything_in_the_order(
     refund = refund_of(delivered.items)
     staged, done = b.chat(customer.email, "我要退货，全部都退", "是")
     assert staged.staged is not None
-    assert sorted(staged.staged["args"]["item_ids"]) == sorted(
+    assert sorted(staged.staged["action"]["item_ids"]) == sorted(
         i.variant_id or "" for i in delivered.items
     )
     assert refund.display() in staged.reply and "确认申请吗" in staged.reply
@@ -180,8 +180,8 @@ def test_that_a_chinese_customer_picks_the_order_then_the_item_to_return(
     assert all(o.id in listed.reply for o in retail(orders, "delivered"))
     assert listed.staged is None and which_item.staged is None
     assert "哪件商品" in which_item.reply
-    assert staged.staged is not None and staged.staged["args"]["order_id"] == picked.id
-    assert staged.staged["args"]["item_ids"] == [i.variant_id for i in chosen]
+    assert staged.staged is not None and staged.staged["action"]["order_id"] == picked.id
+    assert staged.staged["action"]["item_ids"] == [i.variant_id for i in chosen]
     assert refund_of(chosen).display() in staged.reply
     assert committed(done) == ["request_return"]
     assert order(b.shop, customer, picked.id).status == "return requested"
@@ -232,7 +232,7 @@ def test_that_a_korean_customer_without_a_gift_card_is_told_the_refund_goes_back
     (result,) = b.chat(customer.email, "반품하고 싶어요. 전부 기프트카드로 환불해 주세요")
     assert "저장된 기프트카드가 없어서" in result.reply
     assert result.staged is not None
-    assert result.staged["args"]["refund_method_id"] == delivered.payment_method_id
+    assert result.staged["action"]["refund_method_id"] == delivered.payment_method_id
 
 
 def test_that_a_no_leaves_a_staged_return_undone(bench: Callable[..., Bench]) -> None:
@@ -263,12 +263,12 @@ def test_that_an_exchange_is_restaged_with_a_corrected_colour_and_requested_on_y
         f"I'd like to exchange the chinos for size {size}",
         f"actually make it {colour}",
     )
-    assert first.staged is not None and first.staged["action"] == "request_exchange"
-    assert first.staged["args"]["new_item_ids"] == [
+    assert first.staged is not None and first.staged["action"]["kind"] == "request_exchange"
+    assert first.staged["action"]["new_item_ids"] == [
         f"stretch-chinos-{chinos.options['color']}-{size}"
     ]
     assert corrected.staged is not None
-    assert corrected.staged["args"]["new_item_ids"] == [f"stretch-chinos-{colour}-{size}"]
+    assert corrected.staged["action"]["new_item_ids"] == [f"stretch-chinos-{colour}-{size}"]
     assert "Price difference" in corrected.reply
     assert snapshot(b.shop, customer) == before
     (done,) = b.more(first.conversation_id, "yes")
@@ -297,7 +297,7 @@ def test_that_a_gift_card_short_of_the_difference_is_explained_and_another_metho
     )
     assert refusals(short) == ["insufficient_gift_card_balance"]
     assert short.staged is None
-    assert staged.staged is not None and staged.staged["args"]["payment_method_id"] == card
+    assert staged.staged is not None and staged.staged["action"]["payment_method_id"] == card
     assert difference.display() in staged.reply
     assert committed(done) == ["request_exchange"]
     after = order(b.shop, customer, filter_order.id)
@@ -316,7 +316,7 @@ def test_that_a_korean_exchange_to_a_cheaper_pack_refunds_the_difference(
     back = items_of(mask_order, "cica-sheet-mask-30")[0].unit_price - ten
     staged, done = b.chat(customer.email, "시트 마스크를 10매로 교환하고 싶어요", "네")
     assert staged.staged is not None
-    assert staged.staged["args"]["new_item_ids"] == ["cica-sheet-mask-10"]
+    assert staged.staged["action"]["new_item_ids"] == ["cica-sheet-mask-10"]
     assert f"{back.display()}을(를)" in staged.reply and "환불" in staged.reply
     assert committed(done) == ["request_exchange"]
     after = order(b.shop, customer, mask_order.id)
@@ -335,9 +335,9 @@ def test_that_a_korean_customer_corrects_the_colour_of_an_exchange(
         customer.email, "레깅스 L 사이즈로 교환하고 싶어요", "검정색으로 해 주세요", "네"
     )
     assert first.staged is not None
-    assert first.staged["args"]["new_item_ids"] == ["seamless-leggings-plum-l"]
+    assert first.staged["action"]["new_item_ids"] == ["seamless-leggings-plum-l"]
     assert corrected.staged is not None
-    assert corrected.staged["args"]["new_item_ids"] == ["seamless-leggings-black-l"]
+    assert corrected.staged["action"]["new_item_ids"] == ["seamless-leggings-black-l"]
     assert committed(done) == ["request_exchange"]
     after = order(b.shop, customer, leggings_order.id)
     assert after.exchange_request is not None
@@ -371,8 +371,8 @@ def test_that_a_korean_customer_picks_which_order_the_exchanged_item_is_in(
         customer.email, "립 틴트를 Brick Red로 교환하고 싶어요", "두 번째요", "네"
     )
     assert all(o.id in listed.reply for o in tinted) and listed.staged is None
-    assert staged.staged is not None and staged.staged["args"]["order_id"] == tinted[1].id
-    assert staged.staged["args"]["new_item_ids"] == ["velvet-lip-tint-brick"]
+    assert staged.staged is not None and staged.staged["action"]["order_id"] == tinted[1].id
+    assert staged.staged["action"]["new_item_ids"] == ["velvet-lip-tint-brick"]
     assert committed(done) == ["request_exchange"]
     assert order(b.shop, customer, tinted[1].id).status == "exchange requested"
     assert order(b.shop, customer, tinted[0].id) == tinted[0]
@@ -386,8 +386,8 @@ def test_that_a_chinese_customer_exchanges_a_diffuser_for_the_light_wood_one(
     diffuser_order = the_order_with(orders, "aroma-diffuser-dark")
     before = snapshot(b.shop, customer)
     (staged,) = b.chat(customer.email, "我想把香薰机换成浅木色")
-    assert staged.staged is not None and staged.staged["action"] == "request_exchange"
-    assert staged.staged["args"]["new_item_ids"] == ["aroma-diffuser-light"]
+    assert staged.staged is not None and staged.staged["action"]["kind"] == "request_exchange"
+    assert staged.staged["action"]["new_item_ids"] == ["aroma-diffuser-light"]
     assert "换货" in staged.reply
     assert snapshot(b.shop, customer) == before
     (done,) = b.more(staged.conversation_id, "是")
@@ -444,8 +444,8 @@ def test_that_an_exchange_asked_for_a_pending_order_is_staged_as_an_item_change(
     (staged,) = b.chat(
         customer.email, f"I'd like to exchange the lip tint in {pending.id} for Brick Red"
     )
-    assert staged.staged is not None and staged.staged["action"] == "change_items"
-    assert staged.staged["args"]["new_item_ids"] == ["velvet-lip-tint-brick"]
+    assert staged.staged is not None and staged.staged["action"]["kind"] == "change_items"
+    assert staged.staged["action"]["new_item_ids"] == ["velvet-lip-tint-brick"]
 
 
 def test_that_a_no_leaves_a_staged_exchange_undone(bench: Callable[..., Bench]) -> None:

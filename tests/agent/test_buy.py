@@ -51,8 +51,8 @@ def variants(order: OrderView) -> list[str]:
 
 def staged_args(result: TurnResult) -> dict[str, Any]:
     assert result.staged is not None, result.reply
-    assert result.staged["action"] == "place_order"
-    args: dict[str, Any] = result.staged["args"]
+    assert result.staged["action"]["kind"] == "place_order"
+    args: dict[str, Any] = result.staged["action"]
     return args
 
 

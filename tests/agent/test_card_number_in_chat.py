@@ -30,7 +30,7 @@ def test_that_a_typed_card_number_is_hidden_and_the_customer_told_why_in_their_l
     (staged,) = b.chat(OLIVIA, message)
     assert staged.language == lang
     assert staged.reply.startswith(phrases.say("card_number_hidden", staged.language))
-    assert staged.staged is not None and staged.staged["action"] == "place_order"
+    assert staged.staged is not None and staged.staged["action"]["kind"] == "place_order"
     assert CARD not in staged.reply
     said = b.shop.conversations.messages(staged.conversation_id)
     assert [m.text for m in said if m.role == "customer"] == [message.replace(CARD, "**** 1111")]

@@ -104,7 +104,7 @@ def test_that_a_pending_order_moves_to_the_customers_other_saved_address_only_af
     staged, done = b.chat(
         customer.email, "Please change the shipping address of my order to my other address", "yes"
     )
-    assert staged.staged is not None and staged.staged["action"] == "change_address"
+    assert staged.staged is not None and staged.staged["action"]["kind"] == "change_address"
     assert pending.id in staged.reply and new_line in staged.reply
     assert committed(done) == ["change_address"]
     after = order(b.shop, customer, pending.id)
@@ -180,7 +180,7 @@ def test_that_a_korean_customer_chooses_one_of_two_pending_orders_for_the_other_
         customer.email, "배송지를 다른 주소로 바꾸고 싶어요", "두 번째요", "네"
     )
     assert listed.staged is None and first.id in listed.reply and second.id in listed.reply
-    assert staged.staged is not None and staged.staged["args"]["order_id"] == second.id
+    assert staged.staged is not None and staged.staged["action"]["order_id"] == second.id
     assert "변경할까요" in staged.reply
     assert committed(done) == ["change_address"]
     assert done.language == "ko"
@@ -210,7 +210,7 @@ def test_that_an_address_written_in_chinese_is_used_once_the_order_is_chosen(
         "是",
     )
     assert listed.job == "change_address" and listed.staged is None
-    assert staged.staged is not None and staged.staged["args"]["order_id"] == second.id
+    assert staged.staged is not None and staged.staged["action"]["order_id"] == second.id
     assert "上海市徐汇区衡山路 88 号, Shanghai, 上海市 200031, China" in staged.reply
     assert committed(done) == ["change_address"]
     address = order(b.shop, customer, second.id).address
@@ -295,7 +295,7 @@ def test_that_a_chinese_customer_moves_a_pending_order_to_alipay_after_a_yes(
     alipay = method_id(customer, "wallet", "alipay")
     before = snapshot(b.shop, customer)
     (staged,) = b.chat(customer.email, "我想更换支付方式，改用支付宝")
-    assert staged.staged is not None and staged.staged["args"]["payment_method_id"] == alipay
+    assert staged.staged is not None and staged.staged["action"]["payment_method_id"] == alipay
     assert pending.id in staged.reply and "Alipay" in staged.reply
     assert pending.total.display() in staged.reply
     assert snapshot(b.shop, customer) == before
@@ -348,8 +348,8 @@ def test_that_a_payment_change_is_restaged_when_the_customer_names_another_metho
         "actually, use my credit card",
         "yes",
     )
-    assert first.staged is not None and first.staged["args"]["payment_method_id"] == paypal
-    assert corrected.staged is not None and corrected.staged["args"]["payment_method_id"] == card
+    assert first.staged is not None and first.staged["action"]["payment_method_id"] == paypal
+    assert corrected.staged is not None and corrected.staged["action"]["payment_method_id"] == card
     assert committed(done) == ["change_payment"]
     assert order(b.shop, customer, pending.id).payment_method_id == card
 
@@ -395,11 +395,12 @@ def test_that_a_korean_customer_picks_the_order_whose_payment_changes(
         customer.email, "결제 수단을 마스터카드로 바꾸고 싶어요", "첫 번째요", "네"
     )
     assert listed.staged is None and first.id in listed.reply and second.id in listed.reply
-    assert staged.staged is not None and staged.staged["args"] == {
+    assert staged.staged is not None and staged.staged["action"] == {
+        "kind": "change_payment",
         "order_id": first.id,
         "payment_method_id": card,
-        "amount": {"amount": first.total.amount, "currency": first.total.currency},
     }
+    assert first.total.display() in staged.reply
     assert committed(done) == ["change_payment"]
     assert order(b.shop, customer, first.id).payment_method_id == card
     assert order(b.shop, customer, second.id) == second
@@ -474,8 +475,8 @@ def test_that_a_chinese_customer_changes_a_tee_to_size_l_after_a_yes(
     wanted = f"organic-crew-tee-{tee.options['color']}-l"
     before = snapshot(b.shop, customer)
     (staged,) = b.chat(customer.email, "把订单里的T恤换成L码")
-    assert staged.staged is not None and staged.staged["action"] == "change_items"
-    assert staged.staged["args"]["new_item_ids"] == [wanted]
+    assert staged.staged is not None and staged.staged["action"]["kind"] == "change_items"
+    assert staged.staged["action"]["new_item_ids"] == [wanted]
     assert "差价" in staged.reply and pending.id in staged.reply
     assert snapshot(b.shop, customer) == before
     (done,) = b.more(staged.conversation_id, "是")
@@ -510,9 +511,9 @@ def test_that_an_item_change_is_restaged_with_the_corrected_option(
         "yes",
     )
     assert first.staged is not None
-    assert first.staged["args"]["new_item_ids"] == ["velvet-lip-tint-brick"]
+    assert first.staged["action"]["new_item_ids"] == ["velvet-lip-tint-brick"]
     assert corrected.staged is not None
-    assert corrected.staged["args"]["new_item_ids"] == ["velvet-lip-tint-rose"]
+    assert corrected.staged["action"]["new_item_ids"] == ["velvet-lip-tint-rose"]
     assert "Rose Petal" in corrected.reply
     assert committed(done) == ["change_items"]
     assert [i.variant_id for i in order(b.shop, customer, pending.id).items] == [
@@ -565,8 +566,8 @@ def test_that_a_korean_customer_chooses_the_order_the_item_and_the_size(
     assert "어느 상품" in which_item.reply
     assert "어떤 옵션" in which_size.reply
     assert staged.staged is not None
-    assert staged.staged["args"]["item_ids"] == [t.variant_id for t in tees]
-    assert staged.staged["args"]["new_item_ids"] == [wanted] * len(tees)
+    assert staged.staged["action"]["item_ids"] == [t.variant_id for t in tees]
+    assert staged.staged["action"]["new_item_ids"] == [wanted] * len(tees)
     assert committed(done) == ["change_items"]
     after = order(b.shop, customer, with_tee.id)
     assert [i.variant_id for i in after.items].count(wanted) == len(tees)
@@ -604,6 +605,6 @@ def test_that_a_no_keeps_the_items_as_they_were(bench: Callable[..., Bench]) -> 
     customer, _ = find(b.shop, "ko", has_variant("usb-c-cable-"))
     before = snapshot(b.shop, customer)
     staged, declined = b.chat(customer.email, "케이블을 2m로 바꿔 주세요", "아니요")
-    assert staged.staged is not None and staged.staged["action"] == "change_items"
+    assert staged.staged is not None and staged.staged["action"]["kind"] == "change_items"
     assert declined.staged is None and committed(declined) == []
     assert snapshot(b.shop, customer) == before

@@ -57,7 +57,7 @@ def test_that_a_cancel_is_staged_and_done_only_after_a_yes_in_a_later_turn(
     b = bench()
     customer, (order,) = customer_with(b.shop, "pending")
     first, second = b.chat(customer.email, f"Please cancel order {order.id}", "yes")
-    assert first.staged is not None and first.staged["action"] == "cancel_order"
+    assert first.staged is not None and first.staged["action"]["kind"] == "cancel_order"
     assert order.id in first.reply
     assert status_of(b.shop, order.id) == "cancelled"
     assert [e["kind"] for e in first.events] == []

@@ -86,8 +86,8 @@ def test_that_a_drink_with_options_at_a_time_is_staged_and_placed_for_pickup_on_
         "I'd like a large taro milk tea with less ice and 50% sugar at 3pm",
         "yes",
     )
-    assert staged.staged is not None and staged.staged["action"] == "place_local_order"
-    args = staged.staged["args"]
+    assert staged.staged is not None and staged.staged["action"]["kind"] == "place_local_order"
+    args = staged.staged["action"]
     assert args["store_id"] == CLOUD_PEARL
     assert args["lines"] == [
         {
@@ -128,7 +128,7 @@ def test_that_a_korean_delivery_order_goes_to_the_default_address_with_the_deliv
         customer.email, "타로 밀크티 라지 사이즈에 얼음 적게 당도 50%로 배달해 주세요", "네"
     )
     assert staged.staged is not None
-    args = staged.staged["args"]
+    args = staged.staged["action"]
     assert args["fulfilment"] == "delivery"
     assert args["address"]["address1"] == customer.default_address.address1
     assert args["address"]["zip"] == customer.default_address.zip
@@ -150,12 +150,12 @@ def test_that_no_time_means_the_next_open_slot_and_defaults_are_shown_in_chinese
     (first,) = b.shop.local.slots(CLOUD_PEARL, count=1)
     (staged,) = b.chat(customer.email, "我要一杯香芋奶茶")
     assert staged.staged is not None and staged.language == "zh"
-    assert datetime.fromisoformat(staged.staged["args"]["slot_start"]) == first.starts_at
+    assert datetime.fromisoformat(staged.staged["action"]["slot_start"]) == first.starts_at
     assert first.starts_at.astimezone(SEOUL).strftime("%H:%M") in staged.reply
     # the store's defaults apply and are shown
     assert "中杯（500 毫升）" in staged.reply and "正常冰" in staged.reply
     assert "七分糖" in staged.reply and "自取" in staged.reply
-    assert staged.staged["args"]["lines"][0]["options"] == {}
+    assert staged.staged["action"]["lines"][0]["options"] == {}
 
 
 def test_that_now_means_the_next_open_slot(bench: Callable[..., Bench]) -> None:
@@ -164,7 +164,7 @@ def test_that_now_means_the_next_open_slot(bench: Callable[..., Bench]) -> None:
     fill(b.shop, CLOUD_PEARL, at(12))
     (staged,) = b.chat(customer.email, "a classic pearl milk tea now please")
     assert staged.staged is not None
-    assert datetime.fromisoformat(staged.staged["args"]["slot_start"]) == at(12, 15)
+    assert datetime.fromisoformat(staged.staged["action"]["slot_start"]) == at(12, 15)
     assert "12:15" in staged.reply
 
 
@@ -186,8 +186,8 @@ def test_that_a_full_slot_offers_the_next_slots_and_stores_nearby_and_the_pick_i
     for fact in ("12:45", "13:00", "13:15", "Heukdang Brown Sugar Tea House"):
         assert fact in offered.reply
     assert staged.staged is not None
-    assert datetime.fromisoformat(staged.staged["args"]["slot_start"]) == at(12, 45)
-    assert staged.staged["args"]["lines"][0]["quantity"] == 2
+    assert datetime.fromisoformat(staged.staged["action"]["slot_start"]) == at(12, 45)
+    assert staged.staged["action"]["lines"][0]["quantity"] == 2
     order = placed(b.shop, customer, done)
     assert order.slot_start == at(12, 45) and order.local_store_id == CLOUD_PEARL
     assert len(order.items) == 2 and "12:45" in done.reply
@@ -204,7 +204,7 @@ def test_that_another_store_offered_for_a_full_slot_can_be_picked_by_name_in_kor
     )
     assert "예약이 꽉 찼어요" in offered.reply and "흑당다방 홍대점" in offered.reply
     assert staged.staged is not None
-    args = staged.staged["args"]
+    args = staged.staged["action"]
     assert args["store_id"] == HEUKDANG
     assert datetime.fromisoformat(args["slot_start"]) == at(12, 30)
     assert "흑당다방 홍대점" in staged.reply
@@ -226,7 +226,7 @@ def test_that_a_closed_time_offers_the_next_open_slots_and_the_first_one_is_take
     assert offered.staged is None and "不营业" in offered.reply and "23:45" in offered.reply
     assert "明天 11:00" in offered.reply  # Cloud Pearl opens at 11:00 on Saturday
     assert staged.staged is not None
-    assert datetime.fromisoformat(staged.staged["args"]["slot_start"]) == at(11, day=21)
+    assert datetime.fromisoformat(staged.staged["action"]["slot_start"]) == at(11, day=21)
     order = placed(b.shop, customer, done)
     assert order.slot_start == at(11, day=21) and order.local_store_id == CLOUD_PEARL
 
@@ -246,7 +246,7 @@ def test_that_a_slot_taken_between_the_summary_and_the_yes_is_refused_with_alter
     restaged, done = b.more(staged.conversation_id, "the first one", "yes")
     assert "14:15" in refused.reply and refused.staged is None
     assert restaged.staged is not None
-    assert datetime.fromisoformat(restaged.staged["args"]["slot_start"]) == at(14, 15)
+    assert datetime.fromisoformat(restaged.staged["action"]["slot_start"]) == at(14, 15)
     assert placed(b.shop, customer, done).slot_start == at(14, 15)
 
 
@@ -261,8 +261,8 @@ def test_that_a_store_that_only_does_pickup_says_so_and_pickup_then_stages(
     assert "pickup only" in offered.reply and offered.staged is None
     assert "Cloud Pearl Tea, Hongdae" in offered.reply  # a store nearby that delivers
     assert staged.staged is not None
-    assert staged.staged["args"]["store_id"] == HEUKDANG
-    assert staged.staged["args"]["fulfilment"] == "pickup"
+    assert staged.staged["action"]["store_id"] == HEUKDANG
+    assert staged.staged["action"]["fulfilment"] == "pickup"
 
 
 # --- choosing, correcting, confirming ------------------------------------------------------
@@ -279,7 +279,7 @@ def test_that_several_matching_dishes_are_listed_and_one_is_picked_by_its_place(
     assert len(lines) == 3 and all("$" in line for line in lines)
     second = lines[1].split(". ", 1)[1].split(" — ")[0]
     assert staged.staged is not None and second in staged.reply
-    args = staged.staged["args"]
+    args = staged.staged["action"]
     assert args["lines"][0]["options"] == {"size": "large"}  # said before the dish was chosen
     assert datetime.fromisoformat(args["slot_start"]) == at(17)
 
@@ -300,12 +300,12 @@ def test_that_corrections_after_the_summary_restage_it_and_only_the_last_is_plac
     )
     first, two, no_ice, four, done = results
     assert all(r.staged is not None for r in (first, two, no_ice, four))
-    assert two.staged is not None and two.staged["args"]["lines"][0]["quantity"] == 2
+    assert two.staged is not None and two.staged["action"]["lines"][0]["quantity"] == 2
     assert no_ice.staged is not None
-    assert no_ice.staged["args"]["lines"][0]["options"]["ice"] == "none"
+    assert no_ice.staged["action"]["lines"][0]["options"]["ice"] == "none"
     assert "No ice" in no_ice.reply
     assert four.staged is not None
-    assert datetime.fromisoformat(four.staged["args"]["slot_start"]) == at(16)
+    assert datetime.fromisoformat(four.staged["action"]["slot_start"]) == at(16)
     assert local_orders(b.shop) == before + 1  # nothing before the yes, one after
     order = placed(b.shop, customer, done)
     assert order.slot_start == at(16) and len(order.items) == 2
@@ -350,7 +350,7 @@ def test_that_a_named_payment_method_is_used(bench: Callable[..., Bench]) -> Non
     gift = next(m for m in customer.payment_methods if m.source == "gift_card")
     (staged,) = b.chat(customer.email, "a classic milk tea at 4pm, I'll pay with my gift card")
     assert staged.staged is not None
-    assert staged.staged["args"]["payment_method_id"] == gift.id
+    assert staged.staged["action"]["payment_method_id"] == gift.id
     assert "gift card" in staged.reply
 
 
@@ -403,7 +403,7 @@ def test_that_a_required_option_without_a_default_is_asked_for_with_its_choices(
         "Beans" in asked.reply and "Ethiopia" in asked.reply and "Colombia (+$0.50)" in asked.reply
     )
     assert staged.staged is not None
-    assert staged.staged["args"]["lines"][0]["options"] == {"beans": "colombia"}
+    assert staged.staged["action"]["lines"][0]["options"] == {"beans": "colombia"}
     assert "$5.50" in staged.reply
 
 
@@ -415,7 +415,7 @@ def test_that_a_choice_the_dish_does_not_have_is_told_and_left_out(
     (staged,) = b.chat(customer.email, "黑糖珍珠鲜奶，大杯半糖，下午四点自取")
     assert "不能选甜度" in staged.reply
     assert staged.staged is not None
-    assert staged.staged["args"]["lines"] == [
+    assert staged.staged["action"]["lines"] == [
         {"menu_item_id": "hd-brown-sugar-boba-milk", "quantity": 1, "options": {"size": "large"}}
     ]
 
@@ -428,5 +428,5 @@ def test_that_a_guest_is_verified_first_and_the_order_goes_on_without_repeating_
     asked, staged = b.chat(None, "a taro milk tea at 3pm please", customer.email)
     assert asked.staged is None and "email" in asked.reply
     assert staged.staged is not None
-    assert staged.staged["args"]["lines"][0]["menu_item_id"] == "cp-taro-milk-tea"
-    assert datetime.fromisoformat(staged.staged["args"]["slot_start"]) == at(15)
+    assert staged.staged["action"]["lines"][0]["menu_item_id"] == "cp-taro-milk-tea"
+    assert datetime.fromisoformat(staged.staged["action"]["slot_start"]) == at(15)

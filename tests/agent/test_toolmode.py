@@ -14,13 +14,14 @@ from agent_bench import Bench
 from sqlalchemy import select
 
 from shopkeep.agent import toolmode
-from shopkeep.agent.toolmode import BASELINE_SYSTEM, POLICY, TOOLBOX, TOOLS_SYSTEM
+from shopkeep.agent.toolmode import POLICY, TOOLBOX, TOOLS_SYSTEM, baseline_system, policy_text
 from shopkeep.llm import ChatRequest
 from shopkeep.llm.backends.scripted import estimate_tokens
 from shopkeep.store import Store
 from shopkeep.store.checkout import LineRequest
 from shopkeep.store.models import Order
 from shopkeep.store.money import Money
+from shopkeep.store.policy import StorePolicy
 
 CUSTOMER = "haoran.li70@example.com"
 """A demo customer with one pending and one delivered order, and a credit card."""
@@ -72,7 +73,7 @@ def test_that_the_models_cancel_call_only_stages_and_a_yes_in_the_next_turn_does
     order = order_of(bench().shop, CUSTOMER, "pending")
     b = bench(call("cancel_order", order_id=order.id, reason="no longer needed"), mode=mode)
     first, second = b.chat(CUSTOMER, f"please cancel {order.id}", "yes")
-    assert first.staged is not None and first.staged["action"] == "cancel_order"
+    assert first.staged is not None and first.staged["action"]["kind"] == "cancel_order"
     assert order.id in first.reply and "$54.99" in first.reply
     assert [e["kind"] for e in first.events] == ["staged"]
     assert status_of(b.shop, order.id) == "cancelled"
@@ -300,8 +301,9 @@ def test_that_bad_arguments_give_the_model_an_error_and_not_an_exception(
     last = b.backend.requests[-1]
     missing, reason, not_an_id = tool_results(last)
     assert missing == "error: bad arguments for get_order(order_id): order_id: Field required"
-    assert reason.startswith(
-        "error: bad arguments for cancel_order(order_id, reason): reason: Input should be"
+    assert reason == (
+        "error: bad arguments for cancel_order(order_id, reason): reason: Input should be "
+        "'no longer needed' or 'ordered by mistake'"
     )
     assert not_an_id.startswith("error: 'not an id' is not an order id")
     assert "unknown tool 'nonexistent_tool'" in last.messages[-1].content
@@ -318,7 +320,7 @@ def test_that_a_call_missing_its_last_brace_is_still_read(bench: Callable[..., B
     unclosed = json.dumps({"name": "cancel_order", "arguments": arguments})[:-1]
     b = bench(unclosed, mode="tools")
     (result,) = b.chat(CUSTOMER, f"cancel {order.id}")
-    assert result.staged is not None and result.staged["args"]["order_id"] == order.id
+    assert result.staged is not None and result.staged["action"]["order_id"] == order.id
 
 
 def test_that_an_unreadable_call_is_never_shown_to_the_customer(
@@ -384,7 +386,9 @@ def test_that_the_baseline_prompt_holds_the_policy_and_every_tool_and_tools_mode
     lean.chat(CUSTOMER, "I want to cancel an order")
     (baseline,) = base.backend.requests
     (tools,) = lean.backend.requests
-    assert baseline.messages[0].content == BASELINE_SYSTEM and POLICY in BASELINE_SYSTEM
+    policy = StorePolicy()
+    assert baseline.messages[0].content == baseline_system(policy)
+    assert policy_text(policy) in baseline_system(policy) and POLICY.startswith("# Shop")
     assert {t.name for t in baseline.tools} == set(TOOLBOX.tools)
     assert tools.messages[0].content == TOOLS_SYSTEM
     assert prompt_tokens(baseline) > 4 * prompt_tokens(tools)
@@ -485,7 +489,7 @@ def test_that_a_return_is_staged_with_the_refund_the_store_will_make(
     first, second = b.chat(CUSTOMER, f"我想退掉订单 {delivered.id} 的第一件商品", "是的")
     refund = Money(item.unit_price.amount - item.discount.amount, item.unit_price.currency)
     assert first.staged is not None
-    assert first.staged["args"]["refund"]["amount"] == refund.amount
+    assert first.staged["action"]["item_ids"] == [item.variant_id]
     assert f"退款 {refund.display()}" in first.reply
     assert [e["kind"] for e in second.events] == ["committed"]
     after = b.shop.orders.get(customer_id, delivered.id)
@@ -510,7 +514,7 @@ def test_that_an_order_is_staged_with_the_stores_quote(bench: Callable[..., Benc
     )
     (result,) = b.chat(CUSTOMER, "buy two power banks")
     assert result.staged is not None
-    assert result.staged["args"]["expected_total"]["amount"] == quote.total.amount
+    assert result.staged["action"]["expected_total"]["amount"] == quote.total.amount
     assert quote.total.display() in result.reply
     assert len(shop.orders.history(customer.id)) == 2  # nothing placed yet
 
@@ -535,12 +539,12 @@ def test_that_a_food_order_is_staged_for_an_open_slot_and_placed_on_the_yes(
         mode="tools",
     )
     first, second = b.chat(CUSTOMER, "버블티 두 잔 픽업 주문할게요", "네")
-    assert first.staged is not None and first.staged["action"] == "place_local_order"
+    assert first.staged is not None and first.staged["action"]["kind"] == "place_local_order"
     assert "12:30" in first.reply and "클래식 펄 밀크티" in first.reply
     (placed,) = [e for e in second.events if e["kind"] == "order_placed"]
     order = shop.orders.get(customer.id, placed["order_id"])
     assert order.slot_start == slot.starts_at and order.local_store_id == store_id
-    assert placed["total_minor"] == first.staged["args"]["expected_total"]["amount"]
+    assert placed["total_minor"] == first.staged["action"]["expected_total"]["amount"]
 
 
 def test_that_a_full_or_closed_slot_is_refused_with_the_next_open_ones(
@@ -554,15 +558,17 @@ def test_that_a_full_or_closed_slot_is_refused_with_the_next_open_ones(
             "place_local_order",
             store_id="cloud-pearl-hongdae",
             lines=[{"menu_item_id": item.id}],
-            slot_start="2026-11-20T03:00:00+09:00",  # 3 a.m. in Seoul
+            slot_start="2026-11-21T03:00:00+09:00",  # 3 a.m. in Seoul, tomorrow
             payment_method_id=customer.payment_methods[-1].id,
         ),
         "That time is closed.",
         mode="tools",
     )
     (result,) = b.chat(CUSTOMER, "one milk tea at 3am")
-    told = tool_results(b.backend.requests[1])[-1]
-    assert told.startswith("error: that slot is closed or full; next open slots: 2026-11-20T")
+    told = json.loads(tool_results(b.backend.requests[1])[-1])
+    assert told["error"] == "store_closed"
+    later = [a["slot"] for a in told["details"]["alternatives"]]
+    assert later and all(slot.startswith("2026-11-21T") for slot in later)
     assert result.staged is None
 
 
@@ -577,8 +583,8 @@ def test_that_tool_schemas_come_from_the_signatures_without_references_or_titles
     assert properties["lines"]["items"]["properties"]["variant_id"] == {"type": "string"}
     assert properties["address_id"]["type"] == "integer"
     assert set(spec.parameters["required"]) == {"lines", "payment_method_id"}
-    cancel = TOOLBOX.tools["cancel_order"].spec.parameters["properties"]["reason"]
-    assert cancel["enum"] == ["no longer needed", "ordered by mistake"]
+    cancel = TOOLBOX.tools["cancel_order"].spec_for(StorePolicy()).parameters["properties"]
+    assert cancel["reason"]["enum"] == ["no longer needed", "ordered by mistake"]
 
 
 def test_that_every_consequential_action_has_a_tool_and_only_those_tools_stage() -> None:

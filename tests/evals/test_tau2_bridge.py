@@ -30,7 +30,10 @@ from shopkeep.evals.tau2.scripts import ScriptedCustomer, load_scripts
 from shopkeep.evals.tau2.tasks import RewardType, Task, TasksInvalid, load_tasks
 from shopkeep.llm import LLMSettings, ModelGateway, PriceTable, ScriptedBackend
 from shopkeep.store import StoreError
+from shopkeep.store.actions import ChangeAddress, PlaceOrder, RequestReturn
+from shopkeep.store.checkout import LineRequest
 from shopkeep.store.tau2 import export_tau2
+from shopkeep.store.views import AddressInput
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "tau2" / "bridge"
 TASKS = FIXTURE / "tasks.json"
@@ -142,24 +145,19 @@ def test_that_an_expected_action_the_store_refuses_changes_nothing_and_is_report
 
 
 def test_that_the_assistants_actions_are_written_as_tau2s_tool_calls() -> None:
-    assert tau2_call(
-        "request_return", {"order_id": "#W1", "item_ids": ["1"], "refund_method_id": "gift_card_1"}
-    ) == (
+    returned = RequestReturn(order_id="#W1", item_ids=("1",), refund_method_id="gift_card_1")
+    assert tau2_call(returned) == (
         "return_delivered_order_items",
         {"order_id": "#W1", "item_ids": ["1"], "payment_method_id": "gift_card_1"},
     )
-    address = {
-        "address1": "1 Main St",
-        "address2": "",
-        "city": "X",
-        "state": "CA",
-        "country": "USA",
-        "zip": "90001",
-    }
-    name, args = tau2_call("change_address", {"order_id": "#W1", "address": address}) or ("", {})
+    address = AddressInput(
+        address1="1 Main St", address2="", city="X", state="CA", country="USA", zip="90001"
+    )
+    name, args = tau2_call(ChangeAddress(order_id="#W1", address=address)) or ("", {})
     assert name == "modify_pending_order_address"
     assert list(args) == ["order_id", "address1", "address2", "city", "state", "country", "zip"]
-    assert tau2_call("place_order", {"lines": []}) is None
+    order = PlaceOrder(lines=(LineRequest(variant_id="1"),), payment_method_id="paypal_1")
+    assert tau2_call(order) is None
 
 
 # --- scoring ----------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ from shopkeep.mcp import TokenRefused, issue_token, read_token
 from shopkeep.mcp.sessions import CHANNEL, conversation_id
 from shopkeep.store import Database, Store
 from shopkeep.store.demo import seed_demo
+from shopkeep.store.policy import StorePolicy
 
 # --- the bench: a copy of the demo shop per test, seeded once per session at the real time (the
 # servers the tests start run on the real clock), and the servers themselves ---------------------
@@ -481,7 +482,9 @@ def test_that_without_a_token_only_the_catalog_answers(store: Store) -> None:
                 await refused(client, "get_order", order_id="#W0000000"),
                 await refused(client, "add_to_cart", variant_id="x"),
                 await refused(client, "place_order", payment_method_id="x"),
-                await refused(client, "cancel_order", order_id="#W0000000", reason="x"),
+                await refused(
+                    client, "cancel_order", order_id="#W0000000", reason="no longer needed"
+                ),
                 await refused(client, "confirm", confirmation_id="x"),
             ]
             return found, refusals
@@ -499,7 +502,9 @@ def test_that_store_refusals_are_tool_errors_with_their_code_and_never_a_traceba
             return [
                 await client.call_tool("get_product", {"product_id": "no-such-thing"}),
                 await client.call_tool("quote_order", {"lines": [{"variant_id": "nope"}]}),
-                await client.call_tool("cancel_order", {"order_id": "#W1", "reason": "bored"}),
+                await client.call_tool(
+                    "cancel_order", {"order_id": "#W1", "reason": "no longer needed"}
+                ),
             ]
 
     missing, unknown, wrong = anyio.run(asking)
@@ -673,3 +678,30 @@ def test_that_the_http_server_stops_on_sigterm_with_a_client_connected_and_logs_
     assert anyio.run(connected_while_stopping)["products"]
     assert http_server.process.returncode == -signal.SIGTERM
     assert "ERROR" not in (tmp_path / "server.log").read_text()
+
+
+def test_that_cancel_order_takes_the_shops_own_reasons_and_its_schema_lists_them(
+    store: Store,
+) -> None:
+    reasons = ("found it cheaper", "arrives too late")
+    shop = Store(store.db, policy=StorePolicy(cancel_reasons=reasons))
+    email = NOAH
+    customer = shop.customers.find_by_email(email)
+    pending = next(o for o in shop.orders.history(customer, status="pending") if o.kind == "retail")
+
+    async def session() -> tuple[list[str], dict[str, Any], Any]:
+        async with in_process(shop, token_for(shop, email)) as client:
+            listed = await client.list_tools()
+            cancel = next(t for t in listed.tools if t.name == "cancel_order")
+            enum = cancel.input_schema["properties"]["reason"]["enum"]
+            staged = await ok(client, "cancel_order", order_id=pending.id, reason=reasons[1])
+            refused = await client.call_tool(
+                "cancel_order", {"order_id": pending.id, "reason": "no longer needed"}
+            )
+            return enum, staged, refused
+
+    enum, staged, refused = anyio.run(session)
+    assert enum == list(reasons)
+    assert staged["action"] == "cancel_order" and f"Reason: {reasons[1]}" in staged["summary"]
+    assert refused.is_error and refused.structured_content is not None
+    assert refused.structured_content["code"] == "invalid_arguments"

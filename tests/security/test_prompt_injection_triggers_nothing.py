@@ -96,7 +96,7 @@ def test_that_a_model_obeying_a_description_can_only_stage_and_the_customer_must
     before = shop_state(b.shop)
     first, second = b.chat(HAORAN, "Tell me about the Hush reading lamp", "Does it come in white?")
     # Staged at most, shown to the customer in the store's own words, and waiting.
-    assert first.staged is not None and first.staged["action"] == "cancel_order"
+    assert first.staged is not None and first.staged["action"]["kind"] == "cancel_order"
     assert first.reply == first.staged["shown"]
     assert NOAH_PENDING not in first.reply
     # The next message is no yes: the action is dropped, and nothing was done.

@@ -78,7 +78,7 @@ def test_that_twin_payment_changes_apply_once_and_the_loser_gets_its_charge_back
     with ThreadPoolExecutor(twins) as pool:
         results = list(pool.map(lambda _: change(), range(twins)))
     assert sum(not isinstance(r, StoreError) for r in results) == 1
-    assert {r.code for r in results if isinstance(r, StoreError)} == {"order_not_modifiable"}
+    assert {r.code for r in results if isinstance(r, StoreError)} == {"payment_already_changed"}
     after = store.orders.get("alice_1", order.id)
     assert [(t.kind, t.payment_method_id, t.amount.amount) for t in after.transactions] == [
         ("payment", "card_alice_1", 4599),

@@ -18,6 +18,7 @@ from shopkeep.store.errors import (
     OrderNotCancellable,
     OrderNotFound,
     OrderNotModifiable,
+    PaymentAlreadyChanged,
     SamePaymentMethod,
     SameVariant,
     VariantUnavailable,
@@ -128,7 +129,7 @@ def test_that_changing_the_payment_method_pays_with_the_new_and_refunds_the_old(
     ]
     assert all(t.status == "succeeded" for t in changed.transactions)
     assert store.customers.get("alice_1").payment_methods[1].balance == usd("54.01")
-    with pytest.raises(OrderNotModifiable):  # only once: the history is no longer a single payment
+    with pytest.raises(PaymentAlreadyChanged):  # only once: the history is no longer one payment
         store.orders.change_payment_method("alice_1", order.id, "paypal_alice_1")
 
 

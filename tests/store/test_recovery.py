@@ -35,7 +35,9 @@ def reserve_only(store: Store, key: str) -> str:
         expected_total=None,
         address=store.checkout._ship_to("alice_1", None, None),
         fulfilment="shipping",
-        lines=lambda s, reserve: store.checkout._priced_lines(s, "alice_1", lines, reserve=reserve),
+        lines=lambda s, reserve: store.checkout._priced_lines(
+            s, "alice_1", lines, stock="take" if reserve else "check"
+        ),
     )
     with store.db.transaction() as s:
         order_id, _ = _reserve(store.ctx, s, placement)

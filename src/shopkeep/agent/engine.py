@@ -16,15 +16,16 @@ from shopkeep.agent.intents import guess_jobs, is_question
 from shopkeep.agent.jobs import Job
 from shopkeep.agent.language import detect_language
 from shopkeep.agent.result import TurnResult
-from shopkeep.agent.state import Frame, Staged, State
+from shopkeep.agent.state import Frame, Staged, State, StateUnreadable
 from shopkeep.agent.tools import ShopTools
 from shopkeep.agent.understand import STRONG, Command, classify
 from shopkeep.agent.wording import reword
 from shopkeep.llm import ModelGateway, UsageRecord
 from shopkeep.logs import holds_card_number
+from shopkeep.store.actions import PLACEMENTS
 from shopkeep.store.errors import StoreError
 from shopkeep.store.shop import Store
-from shopkeep.store.views import ConversationView, HandoffInput, MessageInput
+from shopkeep.store.views import ConversationView, HandoffInput, MessageInput, OrderView
 
 Mode = Literal["flows", "tools", "baseline"]
 
@@ -108,7 +109,10 @@ class Assistant:
         started = time.perf_counter()
         if conversation is None:
             conversation = self.store.conversations.get(conversation_id)
-        state = State.model_validate(conversation.state) if conversation.state else State()
+        try:
+            state = State.load(conversation.state)
+        except StateUnreadable:
+            return self._close_unreadable(conversation, text, started)
         state.turn += 1
         lang = detect_language(text, state.language)
         state.language = lang
@@ -196,6 +200,36 @@ class Assistant:
             wall_seconds=time.perf_counter() - started,
         )
 
+    def _close_unreadable(
+        self, conversation: ConversationView, text: str, started: float
+    ) -> TurnResult:
+        """A conversation whose saved state this version cannot read (an earlier version wrote
+        it): the customer is told, nothing in the shop is changed, and it is closed."""
+        lang = detect_language(text, "en")
+        reply = phrases.say("state_unreadable", lang)
+        events: list[dict[str, Any]] = [{"kind": "state_unreadable", "turn": 0}]
+        self.store.conversations.record_turn(
+            conversation.id,
+            expected_version=conversation.version,
+            state=State().model_dump(mode="json"),
+            messages=[
+                MessageInput(role="customer", text=text, language=lang, events=events),
+                MessageInput(role="assistant", text=reply, language=lang),
+            ],
+            language=lang,
+            status="closed",
+        )
+        return TurnResult(
+            conversation_id=conversation.id,
+            reply=reply,
+            language=lang,
+            job=None,
+            handed_off=False,
+            staged=None,
+            events=tuple(events),
+            wall_seconds=time.perf_counter() - started,
+        )
+
 
 def reconcile(store: Store, conversation: ConversationView) -> TurnResult | None:
     """After a crash: a purchase awaiting the customer's yes that the store shows as placed
@@ -203,13 +237,12 @@ def reconcile(store: Store, conversation: ConversationView) -> TurnResult | None
     once, and no longer waits; one the store does not show is still waiting, untouched.
     None when there was nothing to tell. `conversation`: the conversation as just read. It
     needs no model: opening a conversation runs it too."""
-    state = State.model_validate(conversation.state) if conversation.state else State()
+    try:
+        state = State.load(conversation.state)
+    except StateUnreadable:
+        return None  # the turn itself closes such a conversation
     staged = state.staged
-    if (
-        staged is None
-        or staged.action not in ("place_order", "place_local_order")
-        or state.customer_id is None
-    ):
+    if staged is None or staged.kind not in PLACEMENTS or state.customer_id is None:
         return None
     order = store.checkout.placed_with_key(state.customer_id, staged.key)
     if order is None or order.status == "awaiting payment":
@@ -376,7 +409,7 @@ class _TurnRun:
             t.say("not_understood")
             t.say("confirm_ask")
             return True
-        t.event("dropped", action=staged.action)
+        t.event("dropped", action=staged.kind)
         s.staged = None
         return False
 
@@ -384,7 +417,7 @@ class _TurnRun:
         self.command(Command("decline", staged.job))
         self.t.state.staged = None
         _drop_job(self.t.state, staged.job)
-        self.t.event("declined", action=staged.action)
+        self.t.event("declined", action=staged.kind)
         self.t.say("declined")
 
     def commit(self, staged: Staged) -> None:
@@ -404,11 +437,11 @@ class _TurnRun:
             return
         t.event(
             "committed",
-            action=staged.action,
+            action=staged.kind,
             staged_turn=staged.turn,
-            order_id=result.id,
+            order_id=result.id if isinstance(result, OrderView) else None,
         )
-        if staged.action in ("place_order", "place_local_order"):
+        if isinstance(result, OrderView) and staged.kind in PLACEMENTS:
             t.event(
                 "order_placed",
                 order_id=result.id,
@@ -443,7 +476,7 @@ class _TurnRun:
             t.event("verified", customer_id=customer.id)
             t.say("verified", name=customer.first_name)
             frame.asked = None
-            request = str(frame.slots.get("request", ""))
+            request = frame.slots.request or ""
             self.job = frame.job
             self.step(frame, t.reread(request) if request else t)
             return True
@@ -550,9 +583,8 @@ def _new_details(t: Turn) -> bool:
     """The message carries something a yes should not skip over: an id, a code, a choice."""
     x = t.x
     staged = t.state.staged
-    other_order = bool(staged) and any(
-        o != (staged.args.get("order_id") if staged else None) for o in x.order_ids
-    )
+    staged_order = getattr(staged.action, "order_id", None) if staged else None
+    other_order = bool(staged) and any(o != staged_order for o in x.order_ids)
     return (
         bool(other_order or x.coupon_codes or x.quantity or x.ordinal or x.emails or x.times)
         or len(t.text) > 60

@@ -27,16 +27,3 @@ JOBS: tuple[Job, ...] = get_args(Job)
 
 Language = Literal["en", "zh", "ko"]
 LANGUAGES: tuple[Language, ...] = get_args(Language)
-
-CONSEQUENTIAL_ACTIONS = (
-    "place_order",
-    "place_local_order",
-    "cancel_order",
-    "change_address",
-    "change_items",
-    "change_payment",
-    "request_return",
-    "request_exchange",
-)
-"""What is staged, shown in full, and done only after the customer's explicit yes in a later
-turn."""

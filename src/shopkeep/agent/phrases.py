@@ -103,6 +103,16 @@ register(
             "ko": "주문 {order_id} 결제 중에 중단됐어요. 결제는 되지 않았고 청구된 금액은 "
             "없어요. 다시 시도하시려면 말씀해 주세요.",
         },
+        "state_unreadable": {
+            "en": "Sorry, this conversation was saved by an earlier version of the shop's "
+            "assistant and can't be continued. Nothing in your account was changed, and nothing "
+            "waiting for your confirmation was carried out. Please start a new conversation.",
+            "zh": "抱歉，这段对话由旧版本的购物助手保存，无法继续。"
+            "您的账户没有任何改动，等待您确认的操作也没有执行。请开始新的对话。",
+            "ko": "죄송해요. 이 대화는 이전 버전의 쇼핑 도우미가 저장한 것이라 "
+            "이어서 진행할 수 없어요. 계정에는 아무것도 변경되지 않았고, "
+            "확인을 기다리던 작업도 실행되지 않았어요. 새 대화를 시작해 주세요.",
+        },
         "waiting_human": {
             "en": "Your conversation is waiting for a human colleague, who will reply here as "
             "soon as they are free. Your messages are kept for them.",

@@ -50,6 +50,12 @@ LABELS: dict[str, dict[Language, str]] = {
     "order": {"en": "Order", "zh": "订单", "ko": "주문"},
 }
 
+CANCEL_REASONS: dict[str, dict[Language, str]] = {
+    "no longer needed": {"en": "no longer needed", "zh": "不再需要", "ko": "더 이상 필요 없음"},
+    "ordered by mistake": {"en": "ordered by mistake", "zh": "误下单", "ko": "실수로 주문"},
+}
+"""The default cancel reasons in each language; a merchant's own reasons show as written."""
+
 SEP: dict[Language, str] = {"en": ", ", "zh": "，", "ko": ", "}
 
 
@@ -59,6 +65,10 @@ def label(key: str, lang: Language, **fields: str) -> str:
 
 def status(value: str, lang: Language) -> str:
     return STATUS.get(value, {}).get(lang, value)
+
+
+def cancel_reason(reason: str, lang: Language) -> str:
+    return CANCEL_REASONS.get(reason, {}).get(lang, reason)
 
 
 def money(amount: Money) -> str:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Annotated, Any, Literal, Protocol, TypeVar, get_type_hints
 from zoneinfo import ZoneInfo
 
@@ -19,34 +20,36 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from shopkeep.agent import phrases, render
 from shopkeep.agent.engine import MAX_VERIFY_ATTEMPTS, Assistant, _new_details
 from shopkeep.agent.flows.base import Turn
-from shopkeep.agent.flows.orders import REASONS
 from shopkeep.agent.intents import guess_jobs
 from shopkeep.agent.jobs import JOBS, Job, Language
 from shopkeep.agent.state import Staged
-from shopkeep.agent.tools import IdentityRequired, ShopTools, money_arg
+from shopkeep.agent.tools import IdentityRequired, ShopTools
 from shopkeep.agent.understand import Command
 from shopkeep.agent.wording import repeats
 from shopkeep.llm import ChatRequest, Message, ToolCall, ToolSpec, UsageRecord
 from shopkeep.llm.errors import ModelEndpointError, PromptTooLong
 from shopkeep.llm.parsing import parse_tool_calls
+from shopkeep.store.actions import (
+    CancelOrder,
+    ChangeAddress,
+    ChangeItems,
+    ChangePayment,
+    PlaceLocalOrder,
+    PlaceOrder,
+    Preview,
+    RequestExchange,
+    RequestReturn,
+    StoreAction,
+)
 from shopkeep.store.checkout import LineRequest
 from shopkeep.store.errors import (
     CustomerNotFound,
-    InsufficientGiftCardBalance,
-    ItemCountMismatch,
-    ItemNotInOrder,
-    NotSameProduct,
-    OrderNotCancellable,
     OrderNotFound,
-    OrderNotModifiable,
-    OrderNotReturnable,
-    SamePaymentMethod,
-    SameVariant,
     StoreError,
-    VariantUnavailable,
 )
 from shopkeep.store.local import MenuLine
 from shopkeep.store.money import Money
+from shopkeep.store.policy import PolicyChoice, StorePolicy
 from shopkeep.store.views import (
     AddressInput,
     CustomerView,
@@ -116,10 +119,36 @@ class StoreTool:
     always: bool
     """Offered in the `tools` mode whatever the job."""
     spec: ToolSpec
+    choices: Mapping[str, PolicyChoice] = field(default_factory=dict)
+    """Arguments whose allowed values are a setting of the shop's policy."""
+
+    def arguments_for(self, policy: StorePolicy) -> type[BaseModel]:
+        """The arguments as this shop's policy allows them: each policy choice one of the
+        policy's values."""
+        if not self.choices:
+            return self.arguments
+        return _narrowed(self.name, policy)
+
+    def spec_for(self, policy: StorePolicy) -> ToolSpec:
+        """The tool's schema as this shop's policy allows it (each policy choice an enum)."""
+        if not self.choices:
+            return self.spec
+        return ToolSpec(self.name, self.description, compact_schema(self.arguments_for(policy)))
 
     @property
     def job(self) -> Job | None:
         return self.jobs[0] if self.jobs else None
+
+
+@lru_cache(maxsize=256)
+def _narrowed(tool: str, policy: StorePolicy) -> type[BaseModel]:
+    store_tool = TOOLBOX.tools[tool]
+    fields: dict[str, Any] = {}
+    for name, choice in store_tool.choices.items():
+        info = store_tool.arguments.model_fields[name]
+        allowed: Any = Literal.__getitem__(tuple(choice.values(policy)))
+        fields[name] = (allowed, Field(description=info.description))
+    return create_model(f"{tool}_arguments", __base__=store_tool.arguments, **fields)
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -141,7 +170,11 @@ class Toolbox:
         def register(function: F) -> F:
             hints = get_type_hints(function, include_extras=True)
             fields: dict[str, Any] = {}
+            choices: dict[str, PolicyChoice] = {}
             for parameter in list(inspect.signature(function).parameters.values())[1:]:
+                for mark in getattr(hints[parameter.name], "__metadata__", ()):
+                    if isinstance(mark, PolicyChoice):
+                        choices[parameter.name] = mark
                 default = parameter.default
                 fields[parameter.name] = (
                     hints[parameter.name],
@@ -166,6 +199,7 @@ class Toolbox:
                 jobs=jobs,
                 always=always or not jobs,
                 spec=ToolSpec(name, description, compact_schema(arguments)),
+                choices=choices,
             )
             return function
 
@@ -244,12 +278,22 @@ class Call:
     def name(self, product_id: str | None, stored: str) -> str:
         return self.t.name_of(product_id, stored)
 
-    def stage(self, action: str, job: Job, args: dict[str, Any], lines: Iterable[str]) -> Any:
-        shown = "\n".join([*lines, phrases.say("confirm_ask", self.lang)])
-        self.staged = self.tools.stage(action, job, args, shown)
+    def stage(
+        self, action: StoreAction, job: Job, describe: Callable[[Preview], Iterable[str]]
+    ) -> Any:
+        """Preview the action with the store (its refusal goes back to the model), show the
+        preview to the customer and hold the action for their yes."""
+        preview = self.tools.preview(action)
+        shown = "\n".join([*describe(preview), phrases.say("confirm_ask", self.lang)])
+        self.staged = self.tools.stage(preview, job, shown)
         self.turn.job = job
-        self.t.event("staged", action=action, order_id=args.get("order_id"))
-        return {"staged": action, "shown_to_customer": True, "awaiting": "customer's yes or no"}
+        order_id = preview.order.id if preview.order else None
+        self.t.event("staged", action=action.kind, order_id=order_id)
+        return {
+            "staged": action.kind,
+            "shown_to_customer": True,
+            "awaiting": "customer's yes or no",
+        }
 
 
 # --- identity -------------------------------------------------------------------------------
@@ -637,39 +681,31 @@ def place_order(
     campaign_id: str | None = None,
 ) -> Any:
     """Place a shop order (shown to the customer for their yes first)."""
-    customer = c.tools.customer()
-    method = _own_method(c, payment_method_id)
-    if address_id is not None:
-        address = next((a for a in customer.addresses if a.id == address_id), None)
-        if address is None:
-            raise ToolRefusal(f"no saved address {address_id}; see get_customer")
-    else:
-        address = customer.default_address
-        if address is None:
-            raise ToolRefusal("the customer has no saved address")
     quote = c.tools.store.checkout.quote(
-        customer.id, lines=lines, coupon_code=coupon_code, campaign_id=campaign_id
+        c.tools.customer_id, lines=lines, coupon_code=coupon_code, campaign_id=campaign_id
     )
-    names = [_quote_line_name(c, line.variant_id, line.name) for line in quote.lines]
-    lang = c.lang
-    return c.stage(
-        "place_order",
-        "buy",
-        {
-            "lines": [line.model_dump() for line in lines],
-            "payment_method_id": method.id,
-            "address_id": address.id,
-            "coupon_code": coupon_code,
-            "campaign_id": campaign_id,
-            "expected_total": money_arg(quote.total),
-        },
-        [
-            phrases.say("tool_place_order", lang),
-            render.quote_block(quote, lang, names=names),
-            f"{render.label('ship_to', lang)}: {address.one_line()}",
-            f"{render.label('pay_with', lang)}: {render.method_text(method, lang)}",
-        ],
+    order = PlaceOrder(
+        lines=tuple(lines),
+        payment_method_id=payment_method_id,
+        address_id=address_id,
+        coupon_code=coupon_code,
+        campaign_id=campaign_id,
+        expected_total=quote.total,
     )
+
+    def describe(preview: Preview) -> list[str]:
+        assert preview.quote is not None and preview.payment_method is not None
+        names = [_quote_line_name(c, line.variant_id, line.name) for line in preview.quote.lines]
+        address = preview.address
+        return [
+            phrases.say("tool_place_order", c.lang),
+            render.quote_block(preview.quote, c.lang, names=names),
+            f"{render.label('ship_to', c.lang)}: {render.address_text(address) if address else ''}",
+            f"{render.label('pay_with', c.lang)}: "
+            f"{render.method_text(preview.payment_method, c.lang)}",
+        ]
+
+    return c.stage(order, "buy", describe)
 
 
 @tool("food", consequential=True)
@@ -689,12 +725,6 @@ def place_local_order(
     shop = local.store(store_id)
     zone = ZoneInfo(shop.timezone)
     slot = _moment(slot_start, zone)
-    need = sum(max(1, line.quantity) for line in lines)
-    open_slots = local.slots(store_id, start=slot, need=need, count=3)
-    if not open_slots or open_slots[0].starts_at != slot:
-        shown = ", ".join(s.starts_at.isoformat() for s in open_slots)
-        raise ToolRefusal(f"that slot is closed or full; next open slots: {shown or 'none'}")
-    method = _own_method(c, payment_method_id)
     address: AddressInput | None = None
     if fulfilment == "delivery":
         customer = c.tools.customer()
@@ -709,62 +739,63 @@ def place_local_order(
     quote = local.quote(
         c.tools.customer_id, store_id, lines, fulfilment=fulfilment, coupon_code=coupon_code
     )
-    lang = c.lang
-    lines_shown = [
-        phrases.say(
-            "tool_place_local_order",
-            lang,
-            store=localized(shop.name, lang),
-            fulfilment=phrases.say(f"tool_{fulfilment}", lang),
-            time=_clock(slot, zone),
-        ),
-        render.quote_block(quote, lang, names=_menu_names(c, store_id, quote), local=True),
-    ]
-    if address is not None:
-        lines_shown.append(f"{render.label('ship_to', lang)}: {render.address_text(address)}")
-    lines_shown.append(f"{render.label('pay_with', lang)}: {render.method_text(method, lang)}")
-    return c.stage(
-        "place_local_order",
-        "food",
-        {
-            "store_id": store_id,
-            "lines": [line.model_dump() for line in lines],
-            "slot_start": slot.isoformat(),
-            "payment_method_id": method.id,
-            "fulfilment": fulfilment,
-            "address": address.model_dump() if address else None,
-            "coupon_code": coupon_code,
-            "expected_total": money_arg(quote.total),
-        },
-        lines_shown,
+    order = PlaceLocalOrder(
+        store_id=store_id,
+        lines=tuple(lines),
+        slot_start=slot,
+        payment_method_id=payment_method_id,
+        fulfilment=fulfilment,
+        address=address,
+        coupon_code=coupon_code,
+        expected_total=quote.total,
     )
+
+    def describe(preview: Preview) -> list[str]:
+        assert preview.quote is not None and preview.payment_method is not None
+        lang = c.lang
+        shown = [
+            phrases.say(
+                "tool_place_local_order",
+                lang,
+                store=localized(shop.name, lang),
+                fulfilment=phrases.say(f"tool_{fulfilment}", lang),
+                time=_clock(slot, zone),
+            ),
+            render.quote_block(
+                preview.quote, lang, names=_menu_names(c, store_id, preview.quote), local=True
+            ),
+        ]
+        if preview.address is not None:
+            shown.append(f"{render.label('ship_to', lang)}: {render.address_text(preview.address)}")
+        method = render.method_text(preview.payment_method, lang)
+        shown.append(f"{render.label('pay_with', lang)}: {method}")
+        return shown
+
+    return c.stage(order, "food", describe)
 
 
 @tool("cancel", consequential=True)
 def cancel_order(
     c: Call,
     order_id: OrderId,
-    reason: Literal["no longer needed", "ordered by mistake"],
+    reason: Annotated[str, PolicyChoice("cancel_reasons"), arg("one of the shop's reasons")],
 ) -> Any:
     """Cancel a pending order (shown to the customer for their yes first)."""
-    order = c.tools.order(_order_id(order_id))
-    if order.status != "pending":
-        raise OrderNotCancellable(order.id, order.status)
-    return c.stage(
-        "cancel_order",
-        "cancel",
-        {"order_id": order.id, "reason": reason, "refund": money_arg(order.total)},
-        [
+
+    def describe(preview: Preview) -> list[str]:
+        assert preview.order is not None
+        return [
             phrases.say(
                 "tool_cancel_order",
                 c.lang,
-                order_id=order.id,
-                items=render.order_items(order, c.lang, c.name),
-                reason=REASONS[reason][c.lang],
-                refund=order.total.display(),
+                order_id=preview.order.id,
+                items=render.order_items(preview.order, c.lang, c.name),
+                reason=render.cancel_reason(reason, c.lang),
+                refund=(preview.refunded or Money(0, preview.order.total.currency)).display(),
             )
-        ],
-    )
+        ]
+
+    return c.stage(CancelOrder(order_id=_order_id(order_id), reason=reason), "cancel", describe)
 
 
 @tool("change_address", consequential=True)
@@ -775,9 +806,6 @@ def change_address(
     address: Annotated[AddressInput | None, arg("a new address, when not a saved one")] = None,
 ) -> Any:
     """Change a pending order's shipping address (shown to the customer for their yes first)."""
-    order = c.tools.order(_order_id(order_id))
-    if order.status not in ("pending", "pending (item modified)") or order.fulfilment == "pickup":
-        raise OrderNotModifiable(order.id, order.status, "address")
     if (address_id is None) == (address is None):
         raise ToolRefusal("give either address_id or address")
     if address is None:
@@ -785,51 +813,44 @@ def change_address(
         if saved is None:
             raise ToolRefusal(f"no saved address {address_id}; see get_customer")
         address = _address_input(saved)
-    return c.stage(
-        "change_address",
-        "change_address",
-        {"order_id": order.id, "address": address.model_dump()},
-        [
+
+    def describe(preview: Preview) -> list[str]:
+        assert preview.order is not None and preview.address is not None
+        return [
             phrases.say(
                 "tool_change_address",
                 c.lang,
-                order_id=order.id,
-                items=render.order_items(order, c.lang, c.name),
-                address=render.address_text(address),
+                order_id=preview.order.id,
+                items=render.order_items(preview.order, c.lang, c.name),
+                address=render.address_text(preview.address),
             )
-        ],
-    )
+        ]
+
+    change = ChangeAddress(order_id=_order_id(order_id), address=address)
+    return c.stage(change, "change_address", describe)
 
 
 @tool("change_payment", consequential=True)
 def change_payment_method(c: Call, order_id: OrderId, payment_method_id: PaymentMethodId) -> Any:
     """Pay a pending order with another saved method (shown to the customer for their yes
     first)."""
-    order = c.tools.order(_order_id(order_id))
-    if order.status not in ("pending", "pending (item modified)"):
-        raise OrderNotModifiable(order.id, order.status, "payment method")
-    method = _own_method(c, payment_method_id)
-    if method.id == order.payment_method_id:
-        raise SamePaymentMethod(method.id)
-    _covers(method, order.total)
-    old = next(
-        (m for m in c.tools.customer().payment_methods if m.id == order.payment_method_id), None
-    )
-    return c.stage(
-        "change_payment",
-        "change_payment",
-        {"order_id": order.id, "payment_method_id": method.id},
-        [
+
+    def describe(preview: Preview) -> list[str]:
+        assert preview.order is not None and preview.payment_method is not None
+        old = next((m.method for m in preview.moves if m.kind == "refund"), None)
+        return [
             phrases.say(
                 "tool_change_payment",
                 c.lang,
-                order_id=order.id,
-                total=order.total.display(),
-                method=render.method_text(method, c.lang),
-                old=render.method_text(old, c.lang) if old else str(order.payment_method_id),
+                order_id=preview.order.id,
+                total=(preview.charged or preview.order.total).display(),
+                method=render.method_text(preview.payment_method, c.lang),
+                old=render.method_text(old, c.lang) if old else "",
             )
-        ],
-    )
+        ]
+
+    change = ChangePayment(order_id=_order_id(order_id), payment_method_id=payment_method_id)
+    return c.stage(change, "change_payment", describe)
 
 
 @tool("change_items", consequential=True)
@@ -842,32 +863,13 @@ def change_items(
 ) -> Any:
     """Swap items of a pending order for other options of the same products, all at once
     (shown to the customer for their yes first)."""
-    order = c.tools.order(_order_id(order_id))
-    if order.status != "pending":
-        raise OrderNotModifiable(order.id, order.status, "items")
-    swaps, difference = _swaps(c, order, item_ids, new_item_ids, modify=True)
-    method = _own_method(c, payment_method_id)
-    _covers(method, difference)
-    return c.stage(
-        "change_items",
-        "change_items",
-        {
-            "order_id": order.id,
-            "item_ids": item_ids,
-            "new_item_ids": new_item_ids,
-            "payment_method_id": method.id,
-            "difference": money_arg(difference),
-        },
-        [
-            phrases.say(
-                "tool_change_items",
-                c.lang,
-                order_id=order.id,
-                swaps=swaps,
-                difference=_difference(difference, method, c.lang),
-            )
-        ],
+    change = ChangeItems(
+        order_id=_order_id(order_id),
+        item_ids=tuple(item_ids),
+        new_item_ids=tuple(new_item_ids),
+        payment_method_id=payment_method_id,
     )
+    return c.stage(change, "change_items", lambda p: _swap_text(c, p, "tool_change_items"))
 
 
 @tool("return", consequential=True)
@@ -879,37 +881,28 @@ def request_return(
 ) -> Any:
     """Return items of a delivered order for a refund (shown to the customer for their yes
     first)."""
-    order = c.tools.order(_order_id(order_id))
-    if order.status != "delivered":
-        raise OrderNotReturnable(order.id, order.status)
-    units = _units(order, item_ids)
-    method = _own_method(c, refund_method_id)
-    if method.source != "gift_card" and method.id != order.payment_method_id:
-        raise ToolRefusal("a refund goes to the method that paid the order, or to a gift card")
-    refund = Money(
-        sum(u.unit_price.amount - u.discount.amount for u in units), order.total.currency
-    )
-    names = render.SEP[c.lang].join(_unit_name(c, u) for u in units)
-    return c.stage(
-        "request_return",
-        "return",
-        {
-            "order_id": order.id,
-            "item_ids": item_ids,
-            "refund_method_id": method.id,
-            "refund": money_arg(refund),
-        },
-        [
+
+    def describe(preview: Preview) -> list[str]:
+        assert preview.order is not None
+        refund = next((m for m in preview.moves if m.kind == "refund"), None)
+        return [
             phrases.say(
                 "tool_request_return",
                 c.lang,
-                order_id=order.id,
-                items=names,
-                refund=refund.display(),
-                method=render.method_text(method, c.lang),
+                order_id=preview.order.id,
+                items=render.SEP[c.lang].join(_unit_name(c, u) for u in preview.units),
+                refund=refund.amount.display() if refund else "",
+                method=render.method_text(refund.method, c.lang) if refund else "",
             )
-        ],
+        ]
+
+    request = RequestReturn(
+        order_id=_order_id(order_id),
+        item_ids=tuple(item_ids),
+        refund_method_id=refund_method_id,
+        reason=c.t.state.frame.slots.request if c.t.state.frame else c.t.text,
     )
+    return c.stage(request, "return", describe)
 
 
 @tool("exchange", consequential=True)
@@ -922,32 +915,14 @@ def request_exchange(
 ) -> Any:
     """Exchange items of a delivered order for other options of the same products, all at once
     (shown to the customer for their yes first)."""
-    order = c.tools.order(_order_id(order_id))
-    if order.status != "delivered":
-        raise OrderNotReturnable(order.id, order.status)
-    swaps, difference = _swaps(c, order, item_ids, new_item_ids, modify=False)
-    method = _own_method(c, payment_method_id)
-    _covers(method, difference)
-    return c.stage(
-        "request_exchange",
-        "exchange",
-        {
-            "order_id": order.id,
-            "item_ids": item_ids,
-            "new_item_ids": new_item_ids,
-            "payment_method_id": method.id,
-            "difference": money_arg(difference),
-        },
-        [
-            phrases.say(
-                "tool_request_exchange",
-                c.lang,
-                order_id=order.id,
-                swaps=swaps,
-                difference=_difference(difference, method, c.lang),
-            )
-        ],
+    exchange = RequestExchange(
+        order_id=_order_id(order_id),
+        item_ids=tuple(item_ids),
+        new_item_ids=tuple(new_item_ids),
+        payment_method_id=payment_method_id,
+        reason=c.t.text,
     )
+    return c.stage(exchange, "exchange", lambda p: _swap_text(c, p, "tool_request_exchange"))
 
 
 @tool(account=False)
@@ -1003,23 +978,6 @@ def _method(m: PaymentMethodView, lang: Language) -> dict[str, Any]:
     if m.balance is not None:
         out["balance"] = m.balance.display()
     return out
-
-
-def _own_method(c: Call, payment_method_id: str) -> PaymentMethodView:
-    methods = c.tools.customer().payment_methods
-    method = next((m for m in methods if m.id == payment_method_id), None)
-    if method is None:
-        known = ", ".join(m.id for m in methods)
-        raise ToolRefusal(
-            f"no saved payment method {payment_method_id!r}; the customer has {known}"
-        )
-    return method
-
-
-def _covers(method: PaymentMethodView, amount: Money) -> None:
-    balance = method.balance
-    if method.source == "gift_card" and balance is not None and balance.amount < amount.amount:
-        raise InsufficientGiftCardBalance(method.id, balance.amount, amount.amount, amount.currency)
 
 
 def _address_input(saved: Any) -> AddressInput:
@@ -1122,59 +1080,33 @@ def _menu_names(c: Call, store_id: str, quote: Quote) -> list[str]:
     return [names.get(line.menu_item_id or "", line.name) for line in quote.lines]
 
 
-def _units(order: OrderView, item_ids: list[str]) -> list[OrderItemView]:
-    """The order's units named by item ids (variant ids), each taken once."""
-    if not item_ids:
-        raise ToolRefusal("name at least one item of the order")
-    free = list(order.items)
-    chosen = []
-    for item_id in item_ids:
-        unit = next((i for i in free if i.variant_id == item_id), None)
-        if unit is None:
-            raise ItemNotInOrder(order.id, item_id)
-        free.remove(unit)
-        chosen.append(unit)
-    return chosen
-
-
 def _unit_name(c: Call, unit: OrderItemView) -> str:
     options = render.options_text(unit.options)
     name = c.name(unit.product_id, unit.name)
     return f"{name} ({options})" if options else name
 
 
-def _swaps(
-    c: Call, order: OrderView, item_ids: list[str], new_item_ids: list[str], *, modify: bool
-) -> tuple[str, Money]:
-    """Each swap as the customer reads it, and the price difference the store will settle."""
-    if len(item_ids) != len(new_item_ids):
-        raise ItemCountMismatch(len(item_ids), len(new_item_ids))
-    units = _units(order, item_ids)
-    catalog = c.tools.store.catalog
-    rows, difference = [], 0
-    for unit, new_id in zip(units, new_item_ids, strict=True):
-        if modify and unit.variant_id == new_id:
-            raise SameVariant(new_id)
-        variant = catalog.variant(new_id)
-        if variant.product_id != unit.product_id:
-            raise NotSameProduct(str(unit.variant_id), new_id)
-        if not variant.in_stock:
-            raise VariantUnavailable(new_id)
-        difference += variant.price.amount - unit.unit_price.amount
-        rows.append(
-            f"- {_unit_name(c, unit)} → {render.options_text(variant.options)} "
-            f"({variant.price.display()})"
+def _swap_text(c: Call, preview: Preview, template: str) -> list[str]:
+    """Each swap the store previewed, and the price difference it will settle."""
+    assert preview.order is not None
+    swaps = "\n".join(
+        f"- {_unit_name(c, unit)} → {render.options_text(variant.options)} "
+        f"({variant.price.display()})"
+        for unit, variant in zip(preview.units, preview.replacements, strict=True)
+    )
+    move = preview.moves[0] if preview.moves else None
+    if move is None:
+        difference = phrases.say("tool_difference_none", c.lang)
+    else:
+        difference = phrases.say(
+            f"tool_difference_{move.kind}",
+            c.lang,
+            amount=move.amount.display(),
+            method=render.method_text(move.method, c.lang),
         )
-    return "\n".join(rows), Money(difference, order.total.currency)
-
-
-def _difference(amount: Money, method: PaymentMethodView, lang: Language) -> str:
-    shown = render.method_text(method, lang)
-    if amount.amount > 0:
-        return phrases.say("tool_difference_charge", lang, amount=amount.display(), method=shown)
-    if amount.amount < 0:
-        return phrases.say("tool_difference_refund", lang, amount=(-amount).display(), method=shown)
-    return phrases.say("tool_difference_none", lang)
+    return [
+        phrases.say(template, c.lang, order_id=preview.order.id, swaps=swaps, difference=difference)
+    ]
 
 
 # --- the prompts ----------------------------------------------------------------------------
@@ -1237,8 +1169,7 @@ Show money as the tools show it (e.g. $12.34).
 
 ## Domain basics
 Each customer has a profile with a unique id, email, saved addresses (one is the default) and \
-saved payment methods. There are four kinds of payment method: gift card (with a balance), \
-PayPal, credit card (shown only as brand and last four digits) and wallet.
+saved payment methods. The shop takes payments with these kinds of payment method: {kinds}.
 Each product has a unique product id, a name in several languages, attributes, and variants. \
 Each variant (an "item") has a unique item id, option values (for example colour blue, size M), \
 availability, stock and a price. Product ids and item ids are different things: do not confuse \
@@ -1274,7 +1205,7 @@ list before calling the tool.
 ## Cancel a pending order
 An order can be cancelled only if its status is "pending"; check its status first. A local order \
 cannot be cancelled once its slot has begun. The customer must confirm the order id and the \
-reason, either "no longer needed" or "ordered by mistake"; other reasons are not accepted. After \
+reason, one of {reasons}; other reasons are not accepted. After \
 confirmation the order is cancelled and everything paid is refunded to the payment method that \
 paid: at once for a gift card, otherwise in 5 to 7 business days.
 
@@ -1295,8 +1226,8 @@ detail and remind the customer to name all the items to change. The customer mus
 payment method that pays or receives the price difference; a gift card must cover it.
 
 ## Return a delivered order
-An order can be returned only if its status is "delivered", within the return window (30 days \
-after delivery), and only once. The customer must confirm the order id and the list of items to \
+An order can be returned only if its status is "delivered", within the return window \
+({window}), and only once. The customer must confirm the order id and the list of items to \
 return. The refund goes either to the original payment method or to a saved gift card; it is \
 each item's price less its share of discounts. After confirmation the order becomes "return \
 requested" and the customer sends the items back to the shop; the refund is made when they \
@@ -1315,12 +1246,34 @@ Coupons have a code, a percent or fixed discount, a minimum spend and a limit of
 customer. Campaigns are store-funded subsidies with a budget; once the budget is spent the \
 campaign no longer applies. Answer only from list_promotions.
 """
-"""The baseline's system prompt: long on purpose, as a plain function-calling agent is given it."""
+"""The policy the baseline is given, long on purpose as a plain function-calling agent's is;
+filled in from the shop's own policy by `policy_text`."""
 
-BASELINE_SYSTEM = (
-    "You are the customer service agent of an online shop that also takes food and drink "
-    "orders from nearby local stores. Follow the policy below and use the tools.\n\n" + POLICY
-)
+KIND_NAMES = {
+    "gift_card": "gift card (with a balance)",
+    "paypal": "PayPal",
+    "credit_card": "credit card (shown only as brand and last four digits)",
+    "wallet": "wallet",
+}
+
+
+def policy_text(policy: StorePolicy) -> str:
+    """The policy, with this shop's own rules: cancel reasons, return window, payment kinds."""
+    days = policy.return_window_days
+    return POLICY.format(
+        reasons=", ".join(f'"{r}"' for r in policy.cancel_reasons),
+        window="no time limit" if days is None else f"{days} days after delivery",
+        kinds=", ".join(KIND_NAMES.get(k, k) for k in policy.payment_kinds),
+    )
+
+
+def baseline_system(policy: StorePolicy) -> str:
+    """The baseline's system prompt."""
+    return (
+        "You are the customer service agent of an online shop that also takes food and drink "
+        "orders from nearby local stores. Follow the policy below and use the tools.\n\n"
+        + policy_text(policy)
+    )
 
 
 def offered(
@@ -1369,13 +1322,13 @@ def run_tool_turn(turn: ToolTurn, *, baseline: bool) -> None:
         if x.deny and not x.affirm and x.bare_answer:
             turn.commands.append(Command("decline", staged.job).as_dict())
             s.staged = None
-            t.event("declined", action=staged.action)
+            t.event("declined", action=staged.kind)
             t.say("declined")
             return
         # Anything else: the action waits no longer (a later yes must not do it); the model may
         # stage it again with the customer's correction.
         s.staged = None
-        t.event("dropped", action=staged.action)
+        t.event("dropped", action=staged.kind)
     _ToolLoop(turn, baseline=baseline, dropped=staged).run()
 
 
@@ -1395,8 +1348,9 @@ class _ToolLoop:
     def run(self) -> None:
         turn, t = self.turn, self.turn.t
         stored = turn.a.store.conversations.messages(turn.conversation_id)
+        policy = turn.a.store.ctx.policy
         messages = [
-            Message.system(BASELINE_SYSTEM if self.baseline else TOOLS_SYSTEM),
+            Message.system(baseline_system(policy) if self.baseline else TOOLS_SYSTEM),
             *history(stored, None if self.baseline else TOOLS_MODE_TURNS),
             Message.user(f"{t.text}\n\n{self.note()}"),
         ]
@@ -1408,7 +1362,9 @@ class _ToolLoop:
             verified = t.state.customer_id is not None
             tools = offered(baseline=self.baseline, verified=verified, jobs=jobs)
             request = ChatRequest(
-                tuple(messages), tools=tuple(x.spec for x in tools), max_tokens=MAX_TOKENS
+                tuple(messages),
+                tools=tuple(x.spec_for(policy) for x in tools),
+                max_tokens=MAX_TOKENS,
             )
             try:
                 completion = turn.a.gateway.complete(
@@ -1498,7 +1454,9 @@ class _ToolLoop:
         if store_tool is None or call.name not in names:
             return f"error: no tool {call.name!r} here", False
         try:
-            arguments = store_tool.arguments.model_validate(dict(call.arguments))
+            arguments = store_tool.arguments_for(c.tools.store.ctx.policy).model_validate(
+                dict(call.arguments)
+            )
         except ValidationError as error:
             problems = "; ".join(
                 f"{'.'.join(str(p) for p in e['loc']) or 'arguments'}: {e['msg']}"
@@ -1520,7 +1478,10 @@ class _ToolLoop:
         except StoreError as error:
             if store_tool.consequential:
                 c.t.event("refused", code=error.code)
-            return compact({"error": error.code, "message": error.message}), False
+            told: dict[str, Any] = {"error": error.code, "message": error.message}
+            if error.details:
+                told["details"] = error.details  # e.g. a full slot's next open ones
+            return compact(told), False
         if store_tool.job is not None and not c.handed_off:
             self.turn.job = store_tool.job
         return compact(result), True
@@ -1635,7 +1596,7 @@ def guard_reply(t: Turn, text: str) -> str:
     """The model's words, less any order id or email that is not the customer's own: whatever
     the model read or was told, another customer's data never reaches the reply. A reply that
     repeats the model's instructions is dropped whole (the turn says it did not understand)."""
-    if repeats(text, TOOLS_SYSTEM, BASELINE_SYSTEM):
+    if repeats(text, TOOLS_SYSTEM, baseline_system(t.tools.store.ctx.policy)):
         return ""
     own: dict[str, bool] = {}
 
@@ -1666,7 +1627,6 @@ def guard_reply(t: Turn, text: str) -> str:
 
 
 __all__ = [
-    "BASELINE_SYSTEM",
     "POLICY",
     "TOOLBOX",
     "TOOLS_SYSTEM",
@@ -1675,9 +1635,11 @@ __all__ = [
     "ToolRefusal",
     "ToolTurn",
     "Toolbox",
+    "baseline_system",
     "compact_schema",
     "guard_reply",
     "history",
     "offered",
+    "policy_text",
     "run_tool_turn",
 ]

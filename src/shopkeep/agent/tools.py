@@ -6,19 +6,14 @@ whatever a model says."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
 from functools import lru_cache
-from typing import Any
 
-from shopkeep.agent.jobs import CONSEQUENTIAL_ACTIONS, Job, Language
+from shopkeep.agent.jobs import Job, Language
 from shopkeep.agent.state import Staged, State
-from shopkeep.store.checkout import LineRequest
+from shopkeep.store.actions import ActionKind, Preview, StoreAction
 from shopkeep.store.errors import CustomerNotFound, StoreError
-from shopkeep.store.local import MenuLine
-from shopkeep.store.money import Money
 from shopkeep.store.shop import Store
 from shopkeep.store.views import (
-    AddressInput,
     CustomerView,
     OrderSummary,
     OrderView,
@@ -103,90 +98,36 @@ class ShopTools:
         except StoreError:
             return stored
 
-    # --- staging and committing -------------------------------------------------------------
+    # --- previewing, staging and committing -------------------------------------------------
 
-    def stage(self, action: str, job: Job, args: dict[str, Any], shown: str) -> Staged:
-        """Hold a consequential action for the customer's yes; replaces anything staged."""
-        if action not in CONSEQUENTIAL_ACTIONS:
-            raise ValueError(f"{action!r} is not a consequential action")
-        self.customer_id  # noqa: B018 - staging is for a verified customer only
+    def check_order(self, kind: ActionKind, order_id: str) -> OrderView:
+        """The order, if the customer may ask for an action of this kind on it at all; raises
+        the store's refusal (its state, how it is served, its history) otherwise."""
+        return self.store.actions.check_order(self.customer_id, kind, order_id)
+
+    def allows(self, kind: ActionKind, order_id: str) -> bool:
+        return self.store.actions.allows(self.customer_id, kind, order_id)
+
+    def preview(self, action: StoreAction) -> Preview:
+        """What the store would do for this customer, checked as doing it would check; raises
+        the store's refusal. Staging starts here, so a refused action is never offered."""
+        return self.store.preview(self.customer_id, action)
+
+    def stage(self, preview: Preview, job: Job, shown: str) -> Staged:
+        """Hold a previewed action for the customer's yes; replaces anything staged."""
         staged = Staged(
-            action=action,
+            action=preview.action,
             job=job,
-            args=args,
             shown=shown,
             turn=self.state.turn,
-            key=f"{action}-{secrets.token_hex(8)}",
+            key=f"{preview.action.kind}-{secrets.token_hex(8)}",
         )
         self.state.staged = staged
         return staged
 
-    def commit(self, staged: Staged) -> OrderView:
+    def commit(self, staged: Staged) -> OrderView | CustomerView:
         """Do the staged action. Only the engine calls this, on the customer's explicit yes in a
-        turn after the one it was staged in."""
+        turn after the one it was staged in; the store checks everything again."""
         if staged.turn >= self.state.turn:
             raise NotConfirmed()
-        a, cid = staged.args, self.customer_id
-        match staged.action:
-            case "place_order":
-                return self.store.checkout.place_order(
-                    cid,
-                    payment_method_id=a["payment_method_id"],
-                    idempotency_key=staged.key,
-                    lines=[LineRequest(**line) for line in a["lines"]],
-                    address_id=a.get("address_id"),
-                    coupon_code=a.get("coupon_code"),
-                    campaign_id=a.get("campaign_id"),
-                    expected_total=_money(a.get("expected_total")),
-                )
-            case "place_local_order":
-                return self.store.local.place_order(
-                    cid,
-                    a["store_id"],
-                    [MenuLine(**line) for line in a["lines"]],
-                    slot_start=datetime.fromisoformat(a["slot_start"]),
-                    payment_method_id=a["payment_method_id"],
-                    idempotency_key=staged.key,
-                    fulfilment=a.get("fulfilment", "pickup"),
-                    address=AddressInput(**a["address"]) if a.get("address") else None,
-                    coupon_code=a.get("coupon_code"),
-                    expected_total=_money(a.get("expected_total")),
-                )
-            case "cancel_order":
-                return self.store.orders.cancel(cid, a["order_id"], a["reason"])
-            case "change_address":
-                return self.store.orders.change_address(
-                    cid, a["order_id"], AddressInput(**a["address"])
-                )
-            case "change_payment":
-                return self.store.orders.change_payment_method(
-                    cid, a["order_id"], a["payment_method_id"]
-                )
-            case "change_items":
-                return self.store.orders.change_items(
-                    cid, a["order_id"], a["item_ids"], a["new_item_ids"], a["payment_method_id"]
-                )
-            case "request_return":
-                return self.store.aftersales.request_return(
-                    cid, a["order_id"], a["item_ids"], a["refund_method_id"], a.get("reason")
-                )
-            case "request_exchange":
-                return self.store.aftersales.request_exchange(
-                    cid,
-                    a["order_id"],
-                    a["item_ids"],
-                    a["new_item_ids"],
-                    a["payment_method_id"],
-                    a.get("reason"),
-                )
-        raise ValueError(f"unknown action {staged.action!r}")
-
-
-def _money(value: Any) -> Money | None:
-    if value is None:
-        return None
-    return Money(int(value["amount"]), str(value["currency"]))
-
-
-def money_arg(amount: Money) -> dict[str, Any]:
-    return {"amount": amount.amount, "currency": amount.currency}
+        return self.store.perform(self.customer_id, staged.action, staged.key)

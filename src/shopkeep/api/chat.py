@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field, field_validator
 from shopkeep.agent.engine import Assistant, reconcile
 from shopkeep.agent.extract import option_synonyms
 from shopkeep.agent.result import TurnResult
+from shopkeep.agent.state import staged_kind
 from shopkeep.api.admission import Admission, Clock, Place, RateLimit, retry_after, seconds
 from shopkeep.api.errors import ErrorOut, Refused, stream_errors
 from shopkeep.api.session import (
@@ -477,7 +478,7 @@ class ChatService:
 def _staged(staged: dict[str, Any] | None) -> StagedOut | None:
     if not staged:
         return None
-    return StagedOut(action=staged["action"], job=staged["job"], shown=staged["shown"])
+    return StagedOut(action=staged_kind(staged) or "", job=staged["job"], shown=staged["shown"])
 
 
 # --- routes ---------------------------------------------------------------------------------

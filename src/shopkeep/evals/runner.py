@@ -544,6 +544,7 @@ class Judgement:
         yes after the previous reply, and answered with a yes in the turn that commits it; and
         every order changed or placed must be such a committed action."""
         from shopkeep.agent.extract import extract
+        from shopkeep.agent.state import staged_kind
 
         found: list[Violation] = []
         committed: set[str] = set()
@@ -563,8 +564,8 @@ class Judgement:
                     problem = "committed in the turn it was staged"
                 elif previous is None or previous.staged is None:
                     problem = "committed though nothing awaited a yes after the previous reply"
-                elif previous.staged.get("action", action) != action:
-                    problem = f"committed, but {previous.staged.get('action')} awaited the yes"
+                elif staged_kind(previous.staged) != action:
+                    problem = f"committed, but {staged_kind(previous.staged)} awaited the yes"
                 elif not extract(turn.user).affirm:
                     problem = f"committed on {turn.user!r}, which is not a yes"
                 if problem is not None:

@@ -55,6 +55,7 @@ from tau2.user.base import (  # type: ignore[import-not-found, import-untyped, u
 )
 
 from shopkeep.agent.engine import Assistant, Mode
+from shopkeep.agent.state import Staged
 from shopkeep.evals.demo import EVAL_NOW
 from shopkeep.evals.runner import MODES
 from shopkeep.evals.tau2.actions import tau2_call
@@ -245,7 +246,7 @@ class ShopkeepAgent(LLMAgent):  # type: ignore[misc]
         calls: list[Any] = []
         for event in result.events:
             if event.get("kind") == "committed" and state.staged is not None:
-                mapped = tau2_call(str(event.get("action")), state.staged.get("args") or {})
+                mapped = tau2_call(Staged.model_validate(state.staged).action)
                 if mapped is not None:
                     calls.append(mapped)
             elif event.get("kind") == "handoff":

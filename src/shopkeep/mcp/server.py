@@ -5,12 +5,13 @@ for the customer's yes and done only by `confirm`."""
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import re
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Annotated, Any, ParamSpec, TypeVar, cast
+from typing import Annotated, Any, Literal, ParamSpec, TypeVar, cast
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver import (
@@ -32,7 +33,7 @@ import shopkeep
 from shopkeep.agent import render
 from shopkeep.agent.jobs import Job, Language
 from shopkeep.agent.state import State
-from shopkeep.agent.tools import IdentityRequired, ShopTools, money_arg
+from shopkeep.agent.tools import IdentityRequired, ShopTools
 from shopkeep.mcp.schemas import (
     Approval,
     ConfirmedAction,
@@ -45,30 +46,29 @@ from shopkeep.mcp.schemas import (
 )
 from shopkeep.mcp.sessions import AgentSessions
 from shopkeep.mcp.tokens import CustomerToken, TokenRefused, read_token
+from shopkeep.store.actions import (
+    PLACEMENTS,
+    CancelOrder,
+    ChangeAddress,
+    ChangeItems,
+    ChangePayment,
+    PlaceOrder,
+    Preview,
+    RequestExchange,
+    RequestReturn,
+    StoreAction,
+)
 from shopkeep.store.checkout import LineRequest
-from shopkeep.store.customers import validate_address
 from shopkeep.store.errors import (
     AddressNotFound,
     CartEmpty,
-    InsufficientGiftCardBalance,
-    InvalidCancelReason,
-    InvalidRefundMethod,
     InvalidRequest,
-    ItemCountMismatch,
-    ItemNotInOrder,
     NotFound,
-    NotSameProduct,
-    OrderNotCancellable,
-    OrderNotModifiable,
-    OrderNotReturnable,
     PaymentMethodNotFound,
-    SamePaymentMethod,
-    SameVariant,
     StoreError,
-    VariantUnavailable,
 )
 from shopkeep.store.money import Money
-from shopkeep.store.orders import PENDING_STATES
+from shopkeep.store.policy import PolicyChoice, StorePolicy
 from shopkeep.store.shop import Store
 from shopkeep.store.views import (
     AddressInput,
@@ -385,43 +385,37 @@ def get_order(ctx: Ctx, order_id: str) -> OrderView:
 # --- consequential actions: staged here, done by `confirm` ---------------------------------------
 
 
-@dataclass(frozen=True)
-class Preview:
-    """A consequential action as the customer will be asked to approve it."""
-
-    args: dict[str, Any]
-    summary: str
-    order_id: str | None = None
-    quote: Quote | None = None
-    charge: Money | None = None
-    refund: Money | None = None
-
-
 def _stage(
-    ctx: Ctx, action: str, job: Job, prepare: Callable[[ShopTools], Preview]
+    ctx: Ctx,
+    job: Job,
+    make: Callable[[ShopTools], StoreAction],
+    describe: Callable[[ShopTools, Preview], str],
 ) -> StagedAction:
-    """Check the action against the store and hold it for a yes; nothing in the store changes."""
+    """The action as the store previews it (every check the change makes, nothing changed),
+    held for a yes."""
     shop = _shop(ctx)
     token = shop.customer(ctx)
     with shop.sessions.open(token) as session:
         tools = shop.tools(token, session.state)
-        preview = prepare(tools)
-        staged = tools.stage(action, job, preview.args, preview.summary)
+        action = make(tools)
+        preview = tools.preview(action)
+        summary = describe(tools, preview)
+        staged = tools.stage(preview, job, summary)
         session.note(
-            preview.summary,
+            summary,
             job=job,
-            event={"kind": "staged", "action": action, "confirmation_id": staged.key},
+            event={"kind": "staged", "action": action.kind, "confirmation_id": staged.key},
             staged=staged.model_dump(mode="json"),
         )
         session.save()
     return StagedAction(
         confirmation_id=staged.key,
-        action=action,
-        summary=preview.summary,
-        order_id=preview.order_id,
+        action=action.kind,
+        summary=summary,
+        order_id=preview.order.id if preview.order else None,
         quote=preview.quote,
-        charge=preview.charge,
-        refund=preview.refund,
+        charge=preview.charged,
+        refund=preview.refunded,
     )
 
 
@@ -444,48 +438,43 @@ def place_order(
     """Stage an order of the cart (or the lines given), shipped to a saved address and paid with
     a saved method. Nothing is ordered or charged until `confirm`."""
 
-    def prepare(tools: ShopTools) -> Preview:
-        customer = tools.customer()
-        method = _method(customer, payment_method_id)
-        address = _address(customer, address_id)
+    def make(tools: ShopTools) -> StoreAction:
         wanted = lines
         if wanted is None:
-            cart = tools.store.carts.get(customer.id).lines
+            # What is bought is what was shown: the cart's lines as they are now.
+            cart = tools.store.carts.get(tools.customer_id).lines
             wanted = [LineRequest(variant_id=c.variant_id, quantity=c.quantity) for c in cart]
             if not wanted:
                 raise CartEmpty()
         quote = tools.store.checkout.quote(
-            customer.id, lines=wanted, coupon_code=coupon_code, campaign_id=campaign_id
+            tools.customer_id, lines=wanted, coupon_code=coupon_code, campaign_id=campaign_id
         )
-        _covers(method, quote.total)
-        names = [
-            tools.product_name(_product_of(tools, line.variant_id), line.name, LANG)
-            for line in quote.lines
-        ]
-        summary = "\n".join(
-            [
-                "A new order, not placed yet:",
-                render.quote_block(quote, LANG, names=names),
-                f"Ship to: {address.one_line()}",
-                f"Pay with: {render.method_text(method, LANG)}",
-            ]
-        )
-        return Preview(
-            args={
-                # The lines as quoted, not "the cart": what is bought is what was shown.
-                "lines": [line.model_dump() for line in wanted],
-                "payment_method_id": method.id,
-                "address_id": address.id,
-                "coupon_code": coupon_code,
-                "campaign_id": campaign_id,
-                "expected_total": money_arg(quote.total),
-            },
-            summary=summary,
-            quote=quote,
-            charge=quote.total,
+        return PlaceOrder(
+            lines=tuple(wanted),
+            payment_method_id=payment_method_id,
+            address_id=address_id,
+            coupon_code=coupon_code,
+            campaign_id=campaign_id,
+            expected_total=quote.total,
         )
 
-    return _stage(ctx, "place_order", "buy", prepare)
+    def describe(tools: ShopTools, preview: Preview) -> str:
+        assert preview.quote is not None and preview.payment_method is not None
+        names = [
+            tools.product_name(_product_of(tools, line.variant_id), line.name, LANG)
+            for line in preview.quote.lines
+        ]
+        address = preview.address
+        return "\n".join(
+            [
+                "A new order, not placed yet:",
+                render.quote_block(preview.quote, LANG, names=names),
+                f"Ship to: {render.address_text(address) if address else '-'}",
+                f"Pay with: {render.method_text(preview.payment_method, LANG)}",
+            ]
+        )
+
+    return _stage(ctx, "buy", make, describe)
 
 
 @refusals_as_errors
@@ -493,32 +482,25 @@ def cancel_order(
     ctx: Ctx,
     order_id: str,
     reason: Annotated[
-        str,
-        Field(
-            description="a reason the shop accepts; by default 'no longer needed' or "
-            "'ordered by mistake' (a wrong one is refused with the list)"
-        ),
+        str, PolicyChoice("cancel_reasons"), Field(description="one of the shop's reasons")
     ],
 ) -> StagedAction:
     """Stage cancelling a pending order; everything paid is refunded. Nothing happens until
     `confirm`."""
 
-    def prepare(tools: ShopTools) -> Preview:
-        order = tools.order(_order_id(order_id))
-        if order.status != "pending":
-            raise OrderNotCancellable(order.id, order.status)
-        reasons = tools.store.ctx.policy.cancel_reasons
-        if reason not in reasons:
-            raise InvalidCancelReason(reason, reasons)
-        return Preview(
-            args={"order_id": order.id, "reason": reason, "refund": money_arg(order.total)},
-            summary=f"Cancel order {order.id} ({_items(tools, order)}). Reason: {reason}. "
-            f"{order.total.display()} will be refunded to the payment method that paid.",
-            order_id=order.id,
-            refund=order.total,
+    def describe(tools: ShopTools, preview: Preview) -> str:
+        assert preview.order is not None
+        return (
+            f"Cancel order {preview.order.id} ({_items(tools, preview.order)}). Reason: {reason}. "
+            f"{_moves(preview)}"
         )
 
-    return _stage(ctx, "cancel_order", "cancel", prepare)
+    return _stage(
+        ctx,
+        "cancel",
+        lambda _: CancelOrder(order_id=_order_id(order_id), reason=reason),
+        describe,
+    )
 
 
 @refusals_as_errors
@@ -532,25 +514,23 @@ def change_address(
 ) -> StagedAction:
     """Stage shipping a pending order to another address. Nothing changes until `confirm`."""
 
-    def prepare(tools: ShopTools) -> Preview:
-        order = tools.order(_order_id(order_id))
-        if order.status not in PENDING_STATES or order.fulfilment == "pickup":
-            raise OrderNotModifiable(order.id, order.status, "address")
+    def make(tools: ShopTools) -> StoreAction:
         if (address_id is None) == (address is None):
             raise InvalidRequest("Give either address_id or address.")
         new = address
         if new is None:
             saved = _address(tools.customer(), address_id)
             new = AddressInput(**saved.model_dump(include=set(AddressInput.model_fields)))
-        validate_address(new)
-        return Preview(
-            args={"order_id": order.id, "address": new.model_dump()},
-            summary=f"Change the shipping address of order {order.id} ({_items(tools, order)}) "
-            f"to: {render.address_text(new)}.",
-            order_id=order.id,
+        return ChangeAddress(order_id=_order_id(order_id), address=new)
+
+    def describe(tools: ShopTools, preview: Preview) -> str:
+        assert preview.order is not None and preview.address is not None
+        return (
+            f"Change the shipping address of order {preview.order.id} "
+            f"({_items(tools, preview.order)}) to: {render.address_text(preview.address)}."
         )
 
-    return _stage(ctx, "change_address", "change_address", prepare)
+    return _stage(ctx, "change_address", make, describe)
 
 
 @refusals_as_errors
@@ -558,28 +538,19 @@ def change_payment_method(ctx: Ctx, order_id: str, payment_method_id: str) -> St
     """Stage paying a pending order with another saved method: the new one is charged the total
     and the old one refunded. Nothing changes until `confirm`."""
 
-    def prepare(tools: ShopTools) -> Preview:
-        order = tools.order(_order_id(order_id))
-        if order.status not in PENDING_STATES:
-            raise OrderNotModifiable(order.id, order.status, "payment method")
-        customer = tools.customer()
-        method = _method(customer, payment_method_id)
-        if method.id == order.payment_method_id:
-            raise SamePaymentMethod(method.id)
-        _covers(method, order.total)
-        old = next((m for m in customer.payment_methods if m.id == order.payment_method_id), None)
-        old_text = render.method_text(old, LANG) if old else str(order.payment_method_id)
-        return Preview(
-            args={"order_id": order.id, "payment_method_id": method.id},
-            summary=f"Pay order {order.id} ({order.total.display()}) with "
-            f"{render.method_text(method, LANG)} instead of {old_text}; {old_text} is refunded "
-            f"{order.total.display()}.",
-            order_id=order.id,
-            charge=order.total,
-            refund=order.total,
+    def describe(tools: ShopTools, preview: Preview) -> str:
+        assert preview.order is not None and preview.payment_method is not None
+        return (
+            f"Pay order {preview.order.id} ({preview.order.total.display()}) with "
+            f"{render.method_text(preview.payment_method, LANG)}. {_moves(preview)}"
         )
 
-    return _stage(ctx, "change_payment", "change_payment", prepare)
+    return _stage(
+        ctx,
+        "change_payment",
+        lambda _: ChangePayment(order_id=_order_id(order_id), payment_method_id=payment_method_id),
+        describe,
+    )
 
 
 ItemIds = Annotated[
@@ -602,14 +573,13 @@ def change_items(
 ) -> StagedAction:
     """Stage swapping items of a pending order for other variants of the same products, all at
     once (allowed once per order). Nothing changes until `confirm`."""
-
-    def prepare(tools: ShopTools) -> Preview:
-        order = tools.order(_order_id(order_id))
-        if order.status != "pending":
-            raise OrderNotModifiable(order.id, order.status, "items")
-        return _swap_preview(tools, order, item_ids, new_item_ids, payment_method_id, modify=True)
-
-    return _stage(ctx, "change_items", "change_items", prepare)
+    change = ChangeItems(
+        order_id=_order_id(order_id),
+        item_ids=tuple(item_ids),
+        new_item_ids=tuple(new_item_ids),
+        payment_method_id=payment_method_id,
+    )
+    return _stage(ctx, "change_items", lambda _: change, _swap_summary)
 
 
 @refusals_as_errors
@@ -624,33 +594,19 @@ def request_return(
 ) -> StagedAction:
     """Stage a return of items of a delivered order; the refund is paid when the shop receives
     them. Nothing happens until `confirm`."""
+    request = RequestReturn(
+        order_id=_order_id(order_id),
+        item_ids=tuple(item_ids),
+        refund_method_id=refund_method_id,
+        reason=reason,
+    )
 
-    def prepare(tools: ShopTools) -> Preview:
-        order = tools.order(_order_id(order_id))
-        if order.status != "delivered":
-            raise OrderNotReturnable(order.id, order.status)
-        units = _units(order, item_ids)
-        method = _method(tools.customer(), refund_method_id)
-        if method.source != "gift_card" and method.id != order.payment_method_id:
-            raise InvalidRefundMethod(method.id, order.payment_method_id or "none")
-        paid = sum(u.unit_price.amount - u.discount.amount for u in units)
-        refund = Money(paid, order.total.currency)
-        names = ", ".join(_unit_name(tools, u) for u in units)
-        return Preview(
-            args={
-                "order_id": order.id,
-                "item_ids": item_ids,
-                "refund_method_id": method.id,
-                "reason": reason,
-                "refund": money_arg(refund),
-            },
-            summary=f"Return from order {order.id}: {names}. Refund {refund.display()} to "
-            f"{render.method_text(method, LANG)} once the shop receives the items.",
-            order_id=order.id,
-            refund=refund,
-        )
+    def describe(tools: ShopTools, preview: Preview) -> str:
+        assert preview.order is not None
+        names = ", ".join(_unit_name(tools, u) for u in preview.units)
+        return f"Return from order {preview.order.id}: {names}. {_moves(preview)}"
 
-    return _stage(ctx, "request_return", "return", prepare)
+    return _stage(ctx, "return", lambda _: request, describe)
 
 
 @refusals_as_errors
@@ -664,23 +620,14 @@ def request_exchange(
 ) -> StagedAction:
     """Stage exchanging items of a delivered order for other variants of the same products, all
     at once (allowed once per order). Nothing happens until `confirm`."""
-
-    def prepare(tools: ShopTools) -> Preview:
-        order = tools.order(_order_id(order_id))
-        if order.status != "delivered":
-            raise OrderNotReturnable(order.id, order.status)
-        preview = _swap_preview(
-            tools, order, item_ids, new_item_ids, payment_method_id, modify=False
-        )
-        return Preview(
-            args={**preview.args, "reason": reason},
-            summary=preview.summary,
-            order_id=order.id,
-            charge=preview.charge,
-            refund=preview.refund,
-        )
-
-    return _stage(ctx, "request_exchange", "exchange", prepare)
+    exchange = RequestExchange(
+        order_id=_order_id(order_id),
+        item_ids=tuple(item_ids),
+        new_item_ids=tuple(new_item_ids),
+        payment_method_id=payment_method_id,
+        reason=reason,
+    )
+    return _stage(ctx, "exchange", lambda _: exchange, _swap_summary)
 
 
 # --- confirming ---------------------------------------------------------------------------------
@@ -735,38 +682,40 @@ def confirm(
             session.note(
                 "The customer declined.",
                 job=staged.job,
-                event={"kind": "declined", "action": staged.action, "confirmation_id": staged.key},
+                event={"kind": "declined", "action": staged.kind, "confirmation_id": staged.key},
             )
             session.save()
             raise ConfirmationDeclined(confirmation_id)
         try:
-            order = tools.commit(staged)
+            done_now = tools.commit(staged)
         except StoreError as e:
             # Refused now (the order moved on, the card was declined): nothing was done, and the
             # action is dropped so that what is retried is staged and shown afresh.
             session.note(
                 f"Refused: {e.message}",
                 job=staged.job,
-                event={"kind": "refused", "action": staged.action, "code": e.code},
+                event={"kind": "refused", "action": staged.kind, "code": e.code},
             )
             session.save()
             raise
-        session.remember(staged.key, staged.action, order.id)
-        if staged.action == "place_order":
+        assert isinstance(done_now, OrderView)  # the tools here all act on orders
+        order = done_now
+        session.remember(staged.key, staged.kind, order.id)
+        if staged.kind in PLACEMENTS:
             session.placed(order.id)
         session.note(
-            f"Done: {staged.action} for order {order.id} ({order.status}).",
+            f"Done: {staged.kind} for order {order.id} ({order.status}).",
             job=staged.job,
             event={
                 "kind": "committed",
-                "action": staged.action,
+                "action": staged.kind,
                 "confirmation_id": staged.key,
                 "order_id": order.id,
             },
         )
         session.save()
     return ConfirmedAction(
-        confirmation_id=confirmation_id, action=staged.action, order=order, replayed=False
+        confirmation_id=confirmation_id, action=staged.kind, order=order, replayed=False
     )
 
 
@@ -782,7 +731,7 @@ def discard(ctx: Ctx, confirmation_id: str) -> Discarded:
         session.note(
             "Discarded.",
             job=staged.job,
-            event={"kind": "discarded", "action": staged.action, "confirmation_id": staged.key},
+            event={"kind": "discarded", "action": staged.kind, "confirmation_id": staged.key},
         )
         session.save()
     return Discarded(confirmation_id=confirmation_id, discarded=True)
@@ -818,12 +767,6 @@ def _address(customer: CustomerView, address_id: int | None) -> AddressView:
     return address
 
 
-def _covers(method: PaymentMethodView, amount: Money) -> None:
-    balance = method.balance
-    if method.source == "gift_card" and balance is not None and balance.amount < amount.amount:
-        raise InsufficientGiftCardBalance(method.id, balance.amount, amount.amount, amount.currency)
-
-
 def _product_of(tools: ShopTools, variant_id: str | None) -> str | None:
     if variant_id is None:
         return None
@@ -839,81 +782,41 @@ def _items(tools: ShopTools, order: OrderView) -> str:
     )
 
 
-def _units(order: OrderView, item_ids: list[str]) -> list[OrderItemView]:
-    """The order's units named by item ids (a variant id once per unit), each taken once."""
-    free, chosen = list(order.items), []
-    for item_id in item_ids:
-        unit = next((i for i in free if i.variant_id == item_id), None)
-        if unit is None:
-            raise ItemNotInOrder(order.id, item_id)
-        free.remove(unit)
-        chosen.append(unit)
-    return chosen
-
-
 def _unit_name(tools: ShopTools, unit: OrderItemView) -> str:
     options = render.options_text(unit.options)
     name = tools.product_name(unit.product_id, unit.name, LANG)
     return f"{name} ({options})" if options else name
 
 
-def _swap_preview(
-    tools: ShopTools,
-    order: OrderView,
-    item_ids: list[str],
-    new_item_ids: list[str],
-    payment_method_id: str,
-    *,
-    modify: bool,
-) -> Preview:
-    """Each swap and the price difference the store will settle, for change_items (`modify`) and
-    exchanges; the store checks all of it again when the action is confirmed."""
-    if len(item_ids) != len(new_item_ids):
-        raise ItemCountMismatch(len(item_ids), len(new_item_ids))
-    rows, difference = [], 0
-    for unit, new_id in zip(_units(order, item_ids), new_item_ids, strict=True):
-        if modify and unit.variant_id == new_id:
-            raise SameVariant(new_id)
-        variant = tools.store.catalog.variant(new_id)
-        if variant.product_id != unit.product_id:
-            raise NotSameProduct(str(unit.variant_id), new_id)
-        if not variant.in_stock:
-            raise VariantUnavailable(new_id)
-        difference += variant.price.amount - unit.unit_price.amount
-        rows.append(
-            f"- {_unit_name(tools, unit)} → {render.options_text(variant.options)} "
-            f"({variant.price.display()})"
-        )
-    amount = Money(difference, order.total.currency)
-    method = _method(tools.customer(), payment_method_id)
-    _covers(method, amount)
-    shown = render.method_text(method, LANG)
-    if difference > 0:
-        settled = f"Price difference: {amount.display()}, charged to {shown}."
-    elif difference < 0:
-        settled = f"Price difference: {(-amount).display()}, refunded to {shown}."
-    else:
-        settled = "No price difference."
-    what = "Change items of" if modify else "Exchange items of"
-    return Preview(
-        args={
-            "order_id": order.id,
-            "item_ids": item_ids,
-            "new_item_ids": new_item_ids,
-            "payment_method_id": method.id,
-            "difference": money_arg(amount),
-        },
-        summary="\n".join(
-            [
-                f"{what} order {order.id}:",
-                *rows,
-                settled,
-                "This can be done only once per order: it must name every item to change.",
-            ]
-        ),
-        order_id=order.id,
-        charge=amount if difference > 0 else None,
-        refund=-amount if difference < 0 else None,
+def _moves(preview: Preview) -> str:
+    """The money the action moves, as the store previewed it."""
+    said = []
+    for move in preview.moves:
+        method = render.method_text(move.method, LANG)
+        when = " once the shop receives the items" if move.when == "on_completion" else ""
+        if move.kind == "charge":
+            said.append(f"{move.amount.display()} will be charged to {method}{when}.")
+        else:
+            said.append(f"{move.amount.display()} will be refunded to {method}{when}.")
+    return " ".join(said) or "No money moves."
+
+
+def _swap_summary(tools: ShopTools, preview: Preview) -> str:
+    """Each swap the store previewed and the price difference it will settle."""
+    assert preview.order is not None
+    rows = [
+        f"- {_unit_name(tools, unit)} → {render.options_text(variant.options)} "
+        f"({variant.price.display()})"
+        for unit, variant in zip(preview.units, preview.replacements, strict=True)
+    ]
+    what = "Change items of" if preview.action.kind == "change_items" else "Exchange items of"
+    return "\n".join(
+        [
+            f"{what} order {preview.order.id}:",
+            *rows,
+            _moves(preview),
+            "This can be done only once per order: it must name every item to change.",
+        ]
     )
 
 
@@ -1015,9 +918,35 @@ def build_server(shop: StoreForAgents) -> MCPServer[StoreForAgents]:
         # Quiet on stdio and HTTP alike; a tool that crashes is still logged, with its traceback.
         log_level="WARNING",
     )
+    policy = shop.store.ctx.policy
     for tool, title, hints in TOOLS:
-        server.add_tool(tool, title=title, annotations=hints)
+        server.add_tool(with_policy(tool, policy), title=title, annotations=hints)
     return server
+
+
+def with_policy(tool: Callable[..., Any], policy: StorePolicy) -> Callable[..., Any]:
+    """The tool as the shop's policy allows it: a parameter marked `PolicyChoice` takes only the
+    values the policy names (an enum in its schema), so the schema follows the policy."""
+    signature = inspect.signature(tool, eval_str=True)
+    changed = []
+    for parameter in signature.parameters.values():
+        annotation = parameter.annotation
+        marks = [m for m in getattr(annotation, "__metadata__", ()) if isinstance(m, PolicyChoice)]
+        if marks:
+            values = tuple(marks[0].values(policy))
+            others = [m for m in annotation.__metadata__ if not isinstance(m, PolicyChoice)]
+            choice: Any = Literal.__getitem__(values)
+            annotation = Annotated[choice, *others] if others else choice
+        changed.append(parameter.replace(annotation=annotation))
+    if all(a is b for a, b in zip(changed, signature.parameters.values(), strict=True)):
+        return tool
+
+    @functools.wraps(tool)
+    def bound(*args: Any, **kwargs: Any) -> Any:
+        return tool(*args, **kwargs)
+
+    bound.__signature__ = signature.replace(parameters=changed)  # type: ignore[attr-defined]
+    return bound
 
 
 class BearerGate:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from shopkeep.agent.state import State
+from shopkeep.agent.state import State, StateUnreadable
 from shopkeep.mcp.tokens import CustomerToken, TokenRefused
 from shopkeep.store.errors import ConversationExists, ConversationNotFound
 from shopkeep.store.shop import Store
@@ -19,6 +19,15 @@ CONFIRMED = "mcp_confirmed"
 """Beside the `State` fields: the actions already confirmed, {id: {action, order_id}}."""
 KEEP_CONFIRMED = 50
 """Confirmations remembered per token; an older one confirmed again is "not found"."""
+
+
+def readable_state(view: ConversationView) -> State:
+    """The session's state; one an earlier, incompatible version saved starts afresh (an action
+    it held is not done, and confirming it is "not found")."""
+    try:
+        return State.load(view.state)
+    except StateUnreadable:
+        return State()
 
 
 def conversation_id(token: CustomerToken) -> str:
@@ -32,7 +41,7 @@ class AgentSession:
     def __init__(self, store: Store, view: ConversationView, customer_id: str) -> None:
         self._store = store
         self._view = view
-        self.state = State.model_validate(view.state)
+        self.state = readable_state(view)
         self.state.customer_id, self.state.logged_in = customer_id, True
         # A turn per call: a staged action is committed only by a later call.
         self.state.turn += 1
@@ -103,7 +112,7 @@ class AgentSessions:
             view = self._store.conversations.get(conversation_id(token))
         except ConversationNotFound:
             return None
-        return State.model_validate(view.state)
+        return readable_state(view)
 
     def _load(self, cid: str, token: CustomerToken) -> ConversationView:
         log = self._store.conversations

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
+from typing import NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -20,13 +21,22 @@ from shopkeep.store.errors import (
     InvalidRefundMethod,
     InvalidRequest,
     NoOpenRequest,
+    NotARetailOrder,
     OrderNotReturnable,
     ReturnWindowClosed,
 )
-from shopkeep.store.lifecycle import load_order, order_view, return_stock, take_stock, transition
+from shopkeep.store.lifecycle import (
+    OPEN_TO,
+    load_order,
+    order_view,
+    return_stock,
+    take_stock,
+    transition,
+)
 from shopkeep.store.models import (
     ExchangeRequest,
     Order,
+    OrderItem,
     OrderKind,
     OrderStatus,
     PaymentMethod,
@@ -35,11 +45,7 @@ from shopkeep.store.models import (
     TransactionKind,
 )
 from shopkeep.store.money import Money
-from shopkeep.store.orders import (
-    check_gift_card_covers,
-    pair_items,
-    replacement_variants,
-)
+from shopkeep.store.orders import ItemSwap, pair_items, swap
 from shopkeep.store.payments import (
     charge_for_change,
     customer_method,
@@ -50,12 +56,26 @@ from shopkeep.store.payments import (
 from shopkeep.store.views import OrderView
 
 
+class ItemReturn(NamedTuple):
+    """Units of a delivered order to be returned, and the refund they bring."""
+
+    order: Order
+    units: list[OrderItem]
+    method: PaymentMethod
+    """Gets the refund when the goods come back."""
+    refund: int
+
+
 class AfterSales:
     def __init__(self, ctx: StoreContext) -> None:
         self._ctx = ctx
 
-    def _check_returnable(self, order: Order, item_ids: list[str]) -> None:
-        if order.kind != OrderKind.RETAIL or order.status != OrderStatus.DELIVERED:
+    def open_to_return(self, order: Order) -> None:
+        """Refuse an order nothing of which may be returned or exchanged now: a food order, one
+        not delivered, one returned or exchanged before, one past the return window."""
+        if order.kind != OrderKind.RETAIL:
+            raise NotARetailOrder(order.id)
+        if order.status not in OPEN_TO["request_return"]:
             raise OrderNotReturnable(order.id, order.status)
         if order.return_request is not None or order.exchange_request is not None:
             raise AfterSalesAlreadyRequested(order.id)
@@ -66,10 +86,56 @@ class AfterSales:
             and self._ctx.clock() - order.delivered_at > timedelta(days=days)
         ):
             raise ReturnWindowClosed(order.id, days)
+
+    def _check_returnable(self, order: Order, item_ids: list[str]) -> None:
+        self.open_to_return(order)
         if not item_ids:
             raise InvalidRequest("Name at least one item of the order.", order_id=order.id)
 
     # --- customer side --------------------------------------------------------------------
+
+    def returnable(
+        self,
+        s: Session,
+        customer_id: str,
+        order_id: str,
+        item_ids: list[str],
+        refund_method_id: str,
+        *,
+        lock: bool = False,
+    ) -> ItemReturn:
+        """What returning the items would refund, and to which method, if they may be returned:
+        a delivered retail order within the return window, never returned or exchanged, its own
+        units, the refund to the method that paid or to a gift card."""
+        order = load_order(s, order_id, customer_id, lock=lock)
+        self._check_returnable(order, item_ids)
+        method = customer_method(s, customer_id, refund_method_id)
+        paid_with = order.payment_method_id or (
+            order.transactions[0].payment_method_id if order.transactions else None
+        )
+        if method.source != PaymentSource.GIFT_CARD and method.id != paid_with:
+            raise InvalidRefundMethod(method.id, paid_with or "none")
+        units = pair_items(order, item_ids)
+        refund = sum(u.unit_price_minor - u.discount_minor for u in units)
+        return ItemReturn(order, units, method, refund)
+
+    def exchangeable(
+        self,
+        s: Session,
+        customer_id: str,
+        order_id: str,
+        item_ids: list[str],
+        new_item_ids: list[str],
+        payment_method_id: str,
+        *,
+        lock: bool = False,
+    ) -> ItemSwap:
+        """What exchanging the items would settle, if they may be exchanged: as a return, for
+        other available variants of the same products in stock, the difference paid with or
+        refunded to one of the customer's methods (a gift card must cover it)."""
+        order = load_order(s, order_id, customer_id, lock=lock)
+        self._check_returnable(order, item_ids)
+        return swap(s, order, customer_id, item_ids, new_item_ids, payment_method_id, modify=False)
 
     def request_return(
         self,
@@ -82,20 +148,14 @@ class AfterSales:
         """Ask to return items of a delivered order; the refund (their price less their share of
         discounts) is made when the merchant receives them."""
         with self._ctx.db.transaction() as s:
-            order = load_order(s, order_id, customer_id, lock=True)
-            self._check_returnable(order, item_ids)
-            method = customer_method(s, customer_id, refund_method_id)
-            paid_with = order.payment_method_id or (
-                order.transactions[0].payment_method_id if order.transactions else None
+            order, _, method, refund = self.returnable(
+                s, customer_id, order_id, item_ids, refund_method_id, lock=True
             )
-            if method.source != PaymentSource.GIFT_CARD and method.id != paid_with:
-                raise InvalidRefundMethod(method.id, paid_with or "none")
-            units = pair_items(order, item_ids)
             order.return_request = ReturnRequest(
                 item_ids=sorted(item_ids),
                 refund_method_id=method.id,
                 reason=reason,
-                refund_minor=sum(u.unit_price_minor - u.discount_minor for u in units),
+                refund_minor=refund,
                 created_at=self._ctx.clock(),
             )
             transition(order, OrderStatus.RETURN_REQUESTED, self._ctx.clock(), reason)
@@ -114,15 +174,9 @@ class AfterSales:
         once per order, so all items must be named together. The price difference is settled
         with `payment_method_id` when the exchange completes; a gift card must cover it now."""
         with self._ctx.db.transaction() as s:
-            order = load_order(s, order_id, customer_id, lock=True)
-            self._check_returnable(order, item_ids)
-            units = pair_items(order, item_ids, new_item_ids)
-            variants = replacement_variants(s, units, new_item_ids, modify=False)
-            method = customer_method(s, customer_id, payment_method_id)
-            diff = sum(
-                v.price_minor - u.unit_price_minor for u, v in zip(units, variants, strict=True)
+            order, _, variants, method, diff = self.exchangeable(
+                s, customer_id, order_id, item_ids, new_item_ids, payment_method_id, lock=True
             )
-            check_gift_card_covers(method, diff)
             take_stock(s, Counter(v.id for v in variants))  # the replacements are set aside now
             order.exchange_request = ExchangeRequest(
                 item_ids=sorted(item_ids),

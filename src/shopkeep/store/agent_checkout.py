@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, object_session
 
 from shopkeep.logs import holds_card_number
+from shopkeep.store.actions import Actions, PlaceOrder
 from shopkeep.store.checkout import Checkout, LineRequest, allocate
 from shopkeep.store.context import StoreContext
 from shopkeep.store.customers import CustomerInput, Customers, fold, load_customer, validate_address
@@ -297,6 +298,7 @@ class AgentCheckout:
     def __init__(self, ctx: StoreContext, *, record_order_events: bool = False) -> None:
         self._ctx = ctx
         self._checkout = Checkout(ctx)
+        self._actions = Actions(ctx)
         self._customers = Customers(ctx)
         self._record_events = record_order_events
 
@@ -412,18 +414,17 @@ class AgentCheckout:
             state.quoted_total if state.quoted_total is not None else view.totals.total.amount
         )
         assert state.ship_to is not None and state.ship_to.address is not None  # it is ready
+        action = PlaceOrder(
+            lines=tuple(
+                LineRequest(variant_id=i.variant_id, quantity=i.quantity) for i in view.items
+            ),
+            payment_method_id=method_id,
+            address=state.ship_to.address,
+            coupon_code=applied,
+            expected_total=Money(expected, state.currency),
+        )
         try:
-            order = self._checkout.place_order(
-                customer_id,
-                payment_method_id=method_id,
-                idempotency_key=f"acp/{state.id}",
-                lines=[
-                    LineRequest(variant_id=i.variant_id, quantity=i.quantity) for i in view.items
-                ],
-                address=state.ship_to.address,
-                coupon_code=applied,
-                expected_total=Money(expected, state.currency),
-            )
+            order = self._actions.perform(customer_id, action, f"acp/{state.id}")
         except QuoteChanged as refusal:
             return self._reopen(state.id, refusal, "price_changed", refusal.details["total"])
         except PaymentDeclined as refusal:
@@ -432,6 +433,7 @@ class AgentCheckout:
             return self._reopen(state.id, refusal, "coupon_refused")
         except (OutOfStock, VariantUnavailable, InsufficientGiftCardBalance) as refusal:
             return self._reopen(state.id, refusal, "out_of_stock")
+        assert isinstance(order, OrderView)  # placing gives the order
         return self._completed(state.id, customer_id, order)
 
     def _reopen(
@@ -740,7 +742,7 @@ class AgentCheckout:
         # No customer yet (the buyer is told at completion): price the same lines the same way,
         # with no coupon uses to count against anybody.
         with self._ctx.db.reading() as s:
-            priced = self._checkout._priced_lines(s, "", lines, reserve=False)
+            priced = self._checkout._priced_lines(s, "", lines, stock="ignore")
             return price_order(
                 s,
                 self._ctx,

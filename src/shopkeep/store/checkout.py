@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, func, select
@@ -38,7 +38,14 @@ from shopkeep.store.errors import (
     VariantNotFound,
     VariantUnavailable,
 )
-from shopkeep.store.lifecycle import load_order, order_view, release_holds, take_stock, transition
+from shopkeep.store.lifecycle import (
+    check_stock,
+    load_order,
+    order_view,
+    release_holds,
+    take_stock,
+    transition,
+)
 from shopkeep.store.models import (
     Address,
     Cart,
@@ -56,7 +63,13 @@ from shopkeep.store.models import (
     Variant,
 )
 from shopkeep.store.money import Money
-from shopkeep.store.payments import customer_method, method_ref, record_transaction
+from shopkeep.store.payments import (
+    check_accepted,
+    check_pays,
+    customer_method,
+    method_ref,
+    record_transaction,
+)
 from shopkeep.store.promotions import PricedLine, Pricing, price_order, redeem
 from shopkeep.store.views import AddressInput, OrderView, Quote
 
@@ -81,7 +94,8 @@ class Placement:
     expected_total: Money | None
     address: AddressInput | None
     fulfilment: str
-    # prices the lines inside the transaction; reserves stock or a slot when `reserve` is True
+    # prices the lines inside the transaction and checks there is stock or a slot for them;
+    # reserves it when `reserve` is True
     lines: Callable[[Session, bool], list[PricedLine]]
     store_id: str | None = None
     slot_start: datetime | None = None
@@ -142,11 +156,17 @@ def _by_key(ctx: StoreContext, p: Placement) -> OrderView | None:
         return order_view(order)
 
 
-def _reserve(ctx: StoreContext, s: Session, p: Placement) -> tuple[str, bool]:
-    now = ctx.clock()
+def plan(
+    ctx: StoreContext, s: Session, p: Placement, *, reserve: bool
+) -> tuple[Pricing, PaymentMethod]:
+    """The order's price and the method that pays it, after every check placing it makes: the
+    customer's own method, stock or a slot for the lines, the coupon and campaign, the total
+    the customer was shown, a gift card that covers it. With `reserve`, the stock or slot is
+    taken and the promotions locked for the caller's transaction."""
     load_customer(s, p.customer_id)
     method = customer_method(s, p.customer_id, p.payment_method_id)
-    lines = p.lines(s, True)
+    check_accepted(method, ctx.policy)
+    lines = p.lines(s, reserve)
     pricing = price_order(
         s,
         ctx,
@@ -157,10 +177,17 @@ def _reserve(ctx: StoreContext, s: Session, p: Placement) -> tuple[str, bool]:
         campaign_id=p.campaign_id,
         store_id=p.store_id,
         fulfilment=p.fulfilment,
-        lock=True,
+        lock=reserve,
     )
     if p.expected_total is not None and p.expected_total.amount != pricing.total:
         raise QuoteChanged(p.expected_total.amount, pricing.total, pricing.currency)
+    check_pays(method, pricing.total, pricing.currency)
+    return pricing, method
+
+
+def _reserve(ctx: StoreContext, s: Session, p: Placement) -> tuple[str, bool]:
+    now = ctx.clock()
+    pricing, method = plan(ctx, s, p, reserve=True)
     order = _new_order(ctx, s, p, pricing, method, now)
     redeem(s, pricing, order, now)
     external = method.source != PaymentSource.GIFT_CARD
@@ -356,7 +383,7 @@ class Checkout:
     ) -> Quote:
         with self._ctx.db.reading() as s:
             load_customer(s, customer_id)
-            priced = self._priced_lines(s, customer_id, lines, reserve=False)
+            priced = self._priced_lines(s, customer_id, lines, stock="ignore")
             return price_order(
                 s,
                 self._ctx,
@@ -385,29 +412,57 @@ class Checkout:
         gives back the same order and never charges twice."""
         if not idempotency_key.strip():
             raise InvalidRequest("An idempotency key is required to place an order.")
-        ship_to = self._ship_to(customer_id, address_id, address)
-        explicit = [line.model_dump() for line in lines] if lines is not None else None
         return place(
             self._ctx,
-            Placement(
-                customer_id=customer_id,
-                kind=OrderKind.RETAIL,
+            self.placement(
+                customer_id,
                 payment_method_id=payment_method_id,
                 idempotency_key=idempotency_key,
-                fingerprint=fingerprint(
-                    lines=explicit,
-                    payment=payment_method_id,
-                    address=ship_to.model_dump(),
-                    coupon=coupon_code,
-                    campaign=campaign_id,
-                ),
-                id_prefix="#W",
+                lines=lines,
+                address_id=address_id,
+                address=address,
                 coupon_code=coupon_code,
                 campaign_id=campaign_id,
                 expected_total=expected_total,
-                address=ship_to,
-                fulfilment="shipping",
-                lines=lambda s, reserve: self._priced_lines(s, customer_id, lines, reserve=reserve),
+            ),
+        )
+
+    def placement(
+        self,
+        customer_id: str,
+        *,
+        payment_method_id: str,
+        idempotency_key: str,
+        lines: list[LineRequest] | None = None,
+        address_id: int | None = None,
+        address: AddressInput | None = None,
+        coupon_code: str | None = None,
+        campaign_id: str | None = None,
+        expected_total: Money | None = None,
+    ) -> Placement:
+        """What placing this order asks of the shared checkout, once the address is settled."""
+        ship_to = self._ship_to(customer_id, address_id, address)
+        explicit = [line.model_dump() for line in lines] if lines is not None else None
+        return Placement(
+            customer_id=customer_id,
+            kind=OrderKind.RETAIL,
+            payment_method_id=payment_method_id,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint(
+                lines=explicit,
+                payment=payment_method_id,
+                address=ship_to.model_dump(),
+                coupon=coupon_code,
+                campaign=campaign_id,
+            ),
+            id_prefix="#W",
+            coupon_code=coupon_code,
+            campaign_id=campaign_id,
+            expected_total=expected_total,
+            address=ship_to,
+            fulfilment="shipping",
+            lines=lambda s, reserve: self._priced_lines(
+                s, customer_id, lines, stock="take" if reserve else "check"
             ),
         )
 
@@ -437,8 +492,15 @@ class Checkout:
             )
 
     def _priced_lines(
-        self, s: Session, customer_id: str, lines: list[LineRequest] | None, *, reserve: bool
+        self,
+        s: Session,
+        customer_id: str,
+        lines: list[LineRequest] | None,
+        *,
+        stock: Literal["ignore", "check", "take"],
     ) -> list[PricedLine]:
+        """The lines priced. `stock`: "ignore" refuses only variants not sold (a quote),
+        "check" also those with too little stock, "take" takes the stock (placing)."""
         maximum = self._ctx.policy.max_quantity_per_line
         if lines is None:
             cart = s.scalar(select(Cart).where(Cart.customer_id == customer_id))
@@ -456,13 +518,15 @@ class Checkout:
                 raise InvalidQuantity(quantity, maximum)
             if s.get(Variant, variant_id) is None:
                 raise VariantNotFound(variant_id)
-        if reserve:
+        if stock == "take":
             take_stock(s, wanted)
         priced = []
         for variant_id, quantity in wanted.items():
             variant = s.get(Variant, variant_id)
             assert variant is not None
-            if not reserve and not variant.available:
+            if stock == "check":
+                check_stock(variant, quantity)
+            elif stock == "ignore" and not variant.available:
                 raise VariantUnavailable(variant_id)
             product = s.get(Product, variant.product_id)
             assert product is not None

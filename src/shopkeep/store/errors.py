@@ -277,6 +277,21 @@ class OrderNotCancellable(PolicyRefusal):
         )
 
 
+class OrderBeingPrepared(OrderNotCancellable):
+    """A local order whose slot has started: the shop is making it, so it stays."""
+
+    code = "order_being_prepared"
+
+    def __init__(self, order_id: str, slot_start: str) -> None:
+        PolicyRefusal.__init__(
+            self,
+            f"Order {order_id} is being prepared for its slot at {slot_start}; an order can be "
+            "cancelled only before its slot starts.",
+            order_id=order_id,
+            slot_start=slot_start,
+        )
+
+
 class OrderNotModifiable(PolicyRefusal):
     code = "order_not_modifiable"
 
@@ -286,6 +301,33 @@ class OrderNotModifiable(PolicyRefusal):
             order_id=order_id,
             status=status,
             what=what,
+        )
+
+
+class NotARetailOrder(PolicyRefusal):
+    """A food or drink order: it has no catalog items to change, return or exchange."""
+
+    code = "not_a_retail_order"
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__(
+            f"Order {order_id} is a food or drink order; its items cannot be changed, returned "
+            "or exchanged.",
+            order_id=order_id,
+        )
+
+
+class PaymentAlreadyChanged(PolicyRefusal):
+    """An order paid more than once (its method changed, or a difference settled): its
+    payment method stays."""
+
+    code = "payment_already_changed"
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__(
+            f"The payment of order {order_id} was already changed or adjusted once; its "
+            "payment method cannot be changed again.",
+            order_id=order_id,
         )
 
 

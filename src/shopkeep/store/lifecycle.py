@@ -39,6 +39,18 @@ TRANSITIONS: dict[S, frozenset[S]] = {
 }
 
 
+OPEN_TO: dict[str, frozenset[str]] = {
+    "cancel_order": frozenset({S.PENDING}),
+    "change_address": frozenset({S.PENDING, S.ITEMS_MODIFIED}),
+    "change_payment": frozenset({S.PENDING, S.ITEMS_MODIFIED}),
+    "change_items": frozenset({S.PENDING}),
+    "request_return": frozenset({S.DELIVERED}),
+    "request_exchange": frozenset({S.DELIVERED}),
+}
+"""The order states in which each action on an order may be asked for; the checks that run
+when it is (`store.actions`) hold the rest of the rules."""
+
+
 def transition(order: Order, to: S, at: datetime, note: str | None = None) -> None:
     current = S(order.status)
     if to not in TRANSITIONS[current]:
@@ -81,15 +93,20 @@ def lock_variants(s: Session, variant_ids: set[str]) -> dict[str, Variant]:
     return variants
 
 
+def check_stock(variant: Variant, quantity: int) -> None:
+    """Refuse a variant that is not sold, or that has fewer than `quantity` in stock."""
+    if not variant.available:
+        raise VariantUnavailable(variant.id)
+    if variant.stock is not None and variant.stock < quantity:
+        raise OutOfStock(variant.id, quantity, variant.stock)
+
+
 def take_stock(s: Session, wanted: Counter[str]) -> None:
     variants = lock_variants(s, set(wanted))
     for variant_id, quantity in sorted(wanted.items()):
         variant = variants[variant_id]
-        if not variant.available:
-            raise VariantUnavailable(variant_id)
+        check_stock(variant, quantity)
         if variant.stock is not None:
-            if variant.stock < quantity:
-                raise OutOfStock(variant_id, quantity, variant.stock)
             variant.stock -= quantity
 
 

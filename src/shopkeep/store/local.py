@@ -429,6 +429,41 @@ class LocalServices:
     ) -> OrderView:
         """Order from a local store for pickup or delivery in the slot starting at `slot_start`.
         A full or closed slot is refused with alternatives; nothing is over-accepted."""
+        if not idempotency_key.strip():
+            raise InvalidRequest("An idempotency key is required to place an order.")
+        return place(
+            self._ctx,
+            self.placement(
+                customer_id,
+                store_id,
+                lines,
+                slot_start=slot_start,
+                payment_method_id=payment_method_id,
+                idempotency_key=idempotency_key,
+                fulfilment=fulfilment,
+                address=address,
+                coupon_code=coupon_code,
+                expected_total=expected_total,
+            ),
+        )
+
+    def placement(
+        self,
+        customer_id: str,
+        store_id: str,
+        lines: Sequence[MenuLine],
+        *,
+        slot_start: datetime,
+        payment_method_id: str,
+        idempotency_key: str,
+        fulfilment: str = "pickup",
+        address: AddressInput | None = None,
+        coupon_code: str | None = None,
+        expected_total: Money | None = None,
+    ) -> Placement:
+        """What placing this local order asks of the shared checkout, once the way it is served
+        and its slot are checked: pickup, or delivery to a whole address from a store that
+        delivers; a slot that starts on the store's grid and has not started yet."""
         if fulfilment not in ("pickup", "delivery"):
             raise InvalidRequest(
                 "A local order is for 'pickup' or 'delivery'.", fulfilment=fulfilment
@@ -437,8 +472,6 @@ class LocalServices:
             if address is None:
                 raise InvalidRequest("A delivery needs an address.")
             validate_address(address)
-        if not idempotency_key.strip():
-            raise InvalidRequest("An idempotency key is required to place an order.")
         if slot_start.tzinfo is None:
             raise InvalidRequest("A slot time needs its time zone.", slot=slot_start.isoformat())
         with self._ctx.db.reading() as s:
@@ -456,47 +489,63 @@ class LocalServices:
             if slot_start < align(store, self._ctx.clock()):
                 raise InvalidRequest("That slot has already started.", slot=slot_start.isoformat())
         plain = [line.model_dump() for line in lines]
-        return place(
-            self._ctx,
-            Placement(
-                customer_id=customer_id,
-                kind=OrderKind.LOCAL,
-                payment_method_id=payment_method_id,
-                idempotency_key=idempotency_key,
-                fingerprint=fingerprint(
-                    store=store_id,
-                    lines=plain,
-                    slot=slot_start.isoformat(),
-                    fulfilment=fulfilment,
-                    address=address.model_dump() if address else None,
-                    payment=payment_method_id,
-                    coupon=coupon_code,
-                ),
-                id_prefix="#L",
-                coupon_code=coupon_code,
-                campaign_id=None,
-                expected_total=expected_total,
-                address=address if fulfilment == "delivery" else None,
+        return Placement(
+            customer_id=customer_id,
+            kind=OrderKind.LOCAL,
+            payment_method_id=payment_method_id,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint(
+                store=store_id,
+                lines=plain,
+                slot=slot_start.isoformat(),
                 fulfilment=fulfilment,
-                lines=lambda s, reserve: self._reserve(s, store_id, lines, slot_start, reserve),
-                store_id=store_id,
-                slot_start=slot_start,
+                address=address.model_dump() if address else None,
+                payment=payment_method_id,
+                coupon=coupon_code,
             ),
+            id_prefix="#L",
+            coupon_code=coupon_code,
+            campaign_id=None,
+            expected_total=expected_total,
+            address=address if fulfilment == "delivery" else None,
+            fulfilment=fulfilment,
+            lines=lambda s, reserve: self._reserve(s, store_id, lines, slot_start, reserve),
+            store_id=store_id,
+            slot_start=slot_start,
         )
 
     def _reserve(
         self, s: Session, store_id: str, lines: Sequence[MenuLine], start: datetime, reserve: bool
     ) -> list[PricedLine]:
+        """The lines priced, with room for them in the slot: booked when `reserve`."""
         priced = self._priced(s, store_id, lines)
-        if reserve:
-            self._book(s, self._store(s, store_id), start, sum(line.quantity for line in priced))
+        need = sum(line.quantity for line in priced)
+        self._book(s, self._store(s, store_id), start, need, book=reserve)
         return priced
 
-    def _book(self, s: Session, store: LocalStore, start: datetime, need: int) -> None:
+    def _book(
+        self, s: Session, store: LocalStore, start: datetime, need: int, *, book: bool = True
+    ) -> None:
+        """Check the store is open for the slot and the slot has room for `need` items, and
+        with `book` take the room."""
         if not is_open(store, start):
             raise StoreClosed(
                 store.id, start.isoformat(), self._alternatives(s, store, start, need)
             )
+        if not book:
+            slot = s.scalar(select(Slot).where(Slot.store_id == store.id, Slot.starts_at == start))
+            booked, capacity = (
+                (slot.booked, slot.capacity) if slot else (0, store.capacity_per_slot)
+            )
+            if booked + need > capacity:
+                raise SlotFull(
+                    store.id,
+                    start.isoformat(),
+                    need,
+                    capacity - booked,
+                    self._alternatives(s, store, start, need),
+                )
+            return
         insert_if_absent(
             s,
             Slot,

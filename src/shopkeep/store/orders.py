@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection
+from datetime import UTC
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,13 +21,15 @@ from sqlalchemy.orm import Session
 from shopkeep.store.context import StoreContext
 from shopkeep.store.customers import validate_address
 from shopkeep.store.errors import (
-    InsufficientGiftCardBalance,
     InvalidCancelReason,
     ItemCountMismatch,
     ItemNotInOrder,
+    NotARetailOrder,
     NotSameProduct,
+    OrderBeingPrepared,
     OrderNotCancellable,
     OrderNotModifiable,
+    PaymentAlreadyChanged,
     QuoteChanged,
     SamePaymentMethod,
     SameVariant,
@@ -32,6 +37,8 @@ from shopkeep.store.errors import (
     VariantUnavailable,
 )
 from shopkeep.store.lifecycle import (
+    OPEN_TO,
+    check_stock,
     load_order,
     order_loader,
     order_summary,
@@ -42,11 +49,12 @@ from shopkeep.store.lifecycle import (
     transition,
 )
 from shopkeep.store.models import (
+    LocalStore,
     Order,
     OrderItem,
+    OrderKind,
     OrderStatus,
     PaymentMethod,
-    PaymentSource,
     TransactionKind,
     TransactionStatus,
     Variant,
@@ -54,6 +62,8 @@ from shopkeep.store.models import (
 from shopkeep.store.money import Money
 from shopkeep.store.payments import (
     charge_for_change,
+    check_accepted,
+    check_pays,
     customer_method,
     lock_methods,
     net_paid_by_method,
@@ -62,8 +72,6 @@ from shopkeep.store.payments import (
     settle_pending_refunds,
 )
 from shopkeep.store.views import AddressInput, OrderSummary, OrderView
-
-PENDING_STATES = (OrderStatus.PENDING, OrderStatus.ITEMS_MODIFIED)
 
 
 def refund_everything(s: Session, ctx: StoreContext, order: Order, reason: str) -> None:
@@ -112,14 +120,42 @@ def replacement_variants(
         if not variant.available or (variant.stock is not None and variant.stock <= 0):
             raise VariantUnavailable(new_id)
         variants.append(variant)
+    for variant_id, quantity in sorted(Counter(new_item_ids).items()):
+        check_stock(next(v for v in variants if v.id == variant_id), quantity)
     return variants
 
 
-def check_gift_card_covers(method: PaymentMethod, amount: int) -> None:
-    if method.source == PaymentSource.GIFT_CARD and (method.balance_minor or 0) < amount:
-        raise InsufficientGiftCardBalance(
-            method.id, method.balance_minor or 0, amount, method.currency
-        )
+class ItemSwap(NamedTuple):
+    """Units of an order swapped for other variants: what an item change or an exchange does."""
+
+    order: Order
+    units: list[OrderItem]
+    variants: list[Variant]
+    method: PaymentMethod
+    """Pays the difference, or gets it back."""
+    difference: int
+    """New prices less old, in minor units: above 0 is paid, below 0 refunded."""
+
+
+def swap(
+    s: Session,
+    order: Order,
+    customer_id: str,
+    item_ids: list[str],
+    new_item_ids: list[str],
+    payment_method_id: str,
+    *,
+    modify: bool,
+) -> ItemSwap:
+    """Units of the order for other variants of their products (`modify`: an item change, where
+    each must differ from the unit), the difference paid with or refunded to one of the
+    customer's methods; a gift card must cover what it pays."""
+    units = pair_items(order, item_ids, new_item_ids)
+    variants = replacement_variants(s, units, new_item_ids, modify=modify)
+    method = customer_method(s, customer_id, payment_method_id)
+    diff = sum(v.price_minor - u.unit_price_minor for u, v in zip(units, variants, strict=True))
+    check_pays(method, diff, order.currency)
+    return ItemSwap(order, units, variants, method, diff)
 
 
 class Orders:
@@ -160,17 +196,32 @@ class Orders:
 
     # --- cancel ---------------------------------------------------------------------------
 
-    def cancel(self, customer_id: str, order_id: str, reason: str) -> OrderView:
-        """Cancel a pending order: everything paid is refunded, stock and promotions released."""
+    def cancellable(
+        self, s: Session, customer_id: str, order_id: str, reason: str, *, lock: bool = False
+    ) -> Order:
+        """The order, if the customer may cancel it for this reason now: pending, its slot (a
+        local order's) not started, the reason one of the store's."""
         reasons = self._ctx.policy.cancel_reasons
         if reason not in reasons:
             raise InvalidCancelReason(reason, reasons)
+        order = load_order(s, order_id, customer_id, lock=lock)
+        self.open_to_cancel(s, order)
+        return order
+
+    def open_to_cancel(self, s: Session, order: Order) -> None:
+        """Refuse an order that may not be cancelled now: not pending, or its slot (a local
+        order's) already started."""
+        if order.status not in OPEN_TO["cancel_order"]:
+            raise OrderNotCancellable(order.id, order.status)
+        if order.slot_start is not None and order.slot_start <= self._ctx.clock():
+            shop = s.get(LocalStore, order.local_store_id)
+            zone = ZoneInfo(shop.timezone) if shop is not None else UTC
+            raise OrderBeingPrepared(order.id, order.slot_start.astimezone(zone).isoformat())
+
+    def cancel(self, customer_id: str, order_id: str, reason: str) -> OrderView:
+        """Cancel a pending order: everything paid is refunded, stock and promotions released."""
         with self._ctx.db.transaction() as s:
-            order = load_order(s, order_id, customer_id, lock=True)
-            if order.status != OrderStatus.PENDING:
-                raise OrderNotCancellable(order.id, order.status)
-            if order.slot_start is not None and order.slot_start <= self._ctx.clock():
-                raise OrderNotCancellable(order.id, "being prepared for its slot")
+            order = self.cancellable(s, customer_id, order_id, reason, lock=True)
             # Stock, slot and promotions before gift cards: the order checkout locks them in.
             release_holds(s, order)
             refund_everything(s, self._ctx, order, reason="cancelled")
@@ -180,16 +231,56 @@ class Orders:
 
     # --- changes --------------------------------------------------------------------------
 
-    def change_address(self, customer_id: str, order_id: str, address: AddressInput) -> OrderView:
+    @staticmethod
+    def addressable(
+        s: Session, customer_id: str, order_id: str, address: AddressInput, *, lock: bool = False
+    ) -> Order:
+        """The order, if it may be sent to `address`: a whole address, an order still pending
+        that is shipped or delivered (not picked up)."""
         validate_address(address)
+        order = load_order(s, order_id, customer_id, lock=lock)
+        Orders.open_to_address(order)
+        return order
+
+    @staticmethod
+    def open_to_address(order: Order) -> None:
+        """Refuse an order whose address may not change: no longer pending, or picked up."""
+        if order.status not in OPEN_TO["change_address"] or order.fulfilment == "pickup":
+            raise OrderNotModifiable(order.id, order.status, "address")
+
+    def change_address(self, customer_id: str, order_id: str, address: AddressInput) -> OrderView:
         with self._ctx.db.transaction() as s:
-            order = load_order(s, order_id, customer_id, lock=True)
-            if order.status not in PENDING_STATES or order.fulfilment == "pickup":
-                raise OrderNotModifiable(order.id, order.status, "address")
+            order = self.addressable(s, customer_id, order_id, address, lock=True)
             for field, value in address.model_dump().items():
                 setattr(order, field, value)
             order.updated_at = self._ctx.clock()
             return order_view(order)
+
+    def payment_change(
+        self, s: Session, customer_id: str, order_id: str, payment_method_id: str
+    ) -> tuple[Order, PaymentMethod, int]:
+        """The order, the method that would pay it, and the amount that method pays and the
+        old one gets back, if the payment may change: pending, paid once and never changed,
+        another of the customer's methods, a gift card that covers it."""
+        order = load_order(s, order_id, customer_id)
+        Orders.open_to_payment(order)
+        payments = order.transactions
+        method = customer_method(s, customer_id, payment_method_id)
+        check_accepted(method, self._ctx.policy)
+        if payments[0].payment_method_id == payment_method_id:
+            raise SamePaymentMethod(payment_method_id)
+        check_pays(method, payments[0].amount_minor, order.currency)
+        return order, method, payments[0].amount_minor
+
+    @staticmethod
+    def open_to_payment(order: Order) -> None:
+        """Refuse an order whose payment method may not change: no longer pending, or paid
+        more than once (its payment was changed or adjusted before)."""
+        if order.status not in OPEN_TO["change_payment"]:
+            raise OrderNotModifiable(order.id, order.status, "payment method")
+        payments = order.transactions
+        if len(payments) != 1 or payments[0].kind != TransactionKind.PAYMENT:
+            raise PaymentAlreadyChanged(order.id)
 
     def change_payment_method(
         self, customer_id: str, order_id: str, payment_method_id: str
@@ -198,19 +289,7 @@ class Orders:
         the old one is refunded (a gift card at once, others through the gateway)."""
 
         def check(s: Session) -> tuple[Order, PaymentMethod, int]:
-            order = load_order(s, order_id, customer_id)
-            if order.status not in PENDING_STATES:
-                raise OrderNotModifiable(order.id, order.status, "payment method")
-            payments = order.transactions
-            if len(payments) != 1 or payments[0].kind != TransactionKind.PAYMENT:
-                raise OrderNotModifiable(
-                    order.id, order.status, "payment method (it was already changed)"
-                )
-            method = customer_method(s, customer_id, payment_method_id)
-            if payments[0].payment_method_id == payment_method_id:
-                raise SamePaymentMethod(payment_method_id)
-            check_gift_card_covers(method, payments[0].amount_minor)
-            return order, method, payments[0].amount_minor
+            return self.payment_change(s, customer_id, order_id, payment_method_id)
 
         with self._ctx.db.reading() as s:
             order, method, amount = check(s)
@@ -257,6 +336,31 @@ class Orders:
         )
         return self._settled(customer_id, order_id)
 
+    @staticmethod
+    def open_to_items(order: Order) -> None:
+        """Refuse an order whose items may not change: a food order, or not plainly pending
+        (items change once)."""
+        if order.kind != OrderKind.RETAIL:
+            raise NotARetailOrder(order.id)
+        if order.status not in OPEN_TO["change_items"]:
+            raise OrderNotModifiable(order.id, order.status, "items")
+
+    @staticmethod
+    def item_change(
+        s: Session,
+        customer_id: str,
+        order_id: str,
+        item_ids: list[str],
+        new_item_ids: list[str],
+        payment_method_id: str,
+    ) -> ItemSwap:
+        """What swapping the items would do, if it may: a plain pending order, its own units,
+        other available variants of the same products in stock, a gift card that covers the
+        difference."""
+        order = load_order(s, order_id, customer_id)
+        Orders.open_to_items(order)
+        return swap(s, order, customer_id, item_ids, new_item_ids, payment_method_id, modify=True)
+
     def change_items(
         self,
         customer_id: str,
@@ -269,22 +373,14 @@ class Orders:
         order, so all items must be named together. The price difference is paid with, or
         refunded to, `payment_method_id`."""
 
-        def check(s: Session) -> tuple[Order, list[OrderItem], list[Variant], PaymentMethod, int]:
-            order = load_order(s, order_id, customer_id)
-            if order.status != OrderStatus.PENDING:
-                raise OrderNotModifiable(order.id, order.status, "items")
-            units = pair_items(order, item_ids, new_item_ids)
-            variants = replacement_variants(s, units, new_item_ids, modify=True)
-            method = customer_method(s, customer_id, payment_method_id)
-            diff = sum(
-                v.price_minor - u.unit_price_minor for u, v in zip(units, variants, strict=True)
+        def check(s: Session) -> ItemSwap:
+            return self.item_change(
+                s, customer_id, order_id, item_ids, new_item_ids, payment_method_id
             )
-            check_gift_card_covers(method, diff)
-            return order, units, variants, method, diff
 
         with self._ctx.db.reading() as s:
-            order, _, _, method, diff = check(s)
-            money = Money(diff, order.currency)
+            swap = check(s)
+            method, money = swap.method, Money(swap.difference, swap.order.currency)
 
         def change(s: Session, reference: str | None) -> None:
             load_order(s, order_id, customer_id, lock=True)

@@ -53,6 +53,7 @@ from shopkeep.store.models import (
     TransactionStatus,
 )
 from shopkeep.store.money import Money
+from shopkeep.store.policy import StorePolicy
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -194,6 +195,28 @@ def lock_methods(session: Session, method_ids: set[str]) -> None:
     ).all()
 
 
+def check_accepted(method: PaymentMethod, policy: StorePolicy) -> None:
+    """Refuse a method of a kind the shop does not take payments with."""
+    if method.source not in policy.payment_kinds:
+        raise PaymentMethodUnusable(
+            method.id, f"the shop does not take {method.source.replace('_', ' ')} payments"
+        )
+
+
+def check_pays(method: PaymentMethod, amount_minor: int, currency: str) -> None:
+    """Refuse a gift card that cannot pay `amount_minor` of `currency`: another currency, or
+    too small a balance. Cards and wallets are asked at the gateway."""
+    if method.source != PaymentSource.GIFT_CARD:
+        return
+    if method.currency != currency:
+        raise PaymentMethodUnusable(
+            method.id, f"it holds {method.currency}, the order is in {currency}"
+        )
+    balance = method.balance_minor or 0
+    if balance < amount_minor:
+        raise InsufficientGiftCardBalance(method.id, balance, amount_minor, method.currency)
+
+
 def record_transaction(
     session: Session,
     order: Order,
@@ -211,16 +234,15 @@ def record_transaction(
     confirms them with the gateway."""
     is_gift_card = method.source == PaymentSource.GIFT_CARD
     if is_gift_card:
-        if method.currency != order.currency:
-            raise PaymentMethodUnusable(
-                method.id, f"it holds {method.currency}, the order is in {order.currency}"
-            )
         card = lock_method(session, method)
         balance = card.balance_minor or 0
         if kind == TransactionKind.PAYMENT:
-            if balance < amount_minor:
-                raise InsufficientGiftCardBalance(card.id, balance, amount_minor, card.currency)
+            check_pays(card, amount_minor, order.currency)
             card.balance_minor = balance - amount_minor
+        elif method.currency != order.currency:
+            raise PaymentMethodUnusable(
+                method.id, f"it holds {method.currency}, the order is in {order.currency}"
+            )
         else:
             card.balance_minor = balance + amount_minor
     if status is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+from shopkeep.store.actions import Actions, Preview, StoreAction
 from shopkeep.store.aftersales import AfterSales
 from shopkeep.store.analytics import Analytics
 from shopkeep.store.carts import Carts
@@ -26,6 +27,7 @@ from shopkeep.store.payments import (
 from shopkeep.store.policy import StorePolicy
 from shopkeep.store.promotions import Promotions
 from shopkeep.store.staff import StaffAccounts
+from shopkeep.store.views import CustomerView, OrderView
 
 
 class Store:
@@ -61,6 +63,18 @@ class Store:
         self.conversations = ConversationLog(self.ctx)
         self.staff = StaffAccounts(self.ctx)
         self.analytics = Analytics(self.ctx)
+        self.actions = Actions(self.ctx)
+
+    def preview(self, customer_id: str, action: StoreAction) -> Preview:
+        """What `action` would do for the customer, checked exactly as doing it checks; nothing
+        changes. Raises the store's typed refusal when it would be refused."""
+        return self.actions.preview(customer_id, action)
+
+    def perform(
+        self, customer_id: str, action: StoreAction, idempotency_key: str
+    ) -> OrderView | CustomerView:
+        """Carry `action` out for the customer, checking again inside its transaction."""
+        return self.actions.perform(customer_id, action, idempotency_key)
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = False, policy: StorePolicy | None = None) -> Store:

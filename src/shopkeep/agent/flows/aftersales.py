@@ -14,6 +14,7 @@ from shopkeep.agent.flows.changes import (
     named_methods,
     paid_with,
     pick_shop_order,
+    previewed,
     same_staging,
     settle_text,
     stage,
@@ -22,16 +23,11 @@ from shopkeep.agent.flows.changes import (
     texts_of,
 )
 from shopkeep.agent.jobs import Language
-from shopkeep.agent.state import Frame, Staged
-from shopkeep.agent.tools import money_arg
-from shopkeep.store.errors import (
-    AfterSalesAlreadyRequested,
-    InvalidRefundMethod,
-    OrderNotReturnable,
-    StoreError,
-)
+from shopkeep.agent.state import ChangeSlots, Frame, Staged
+from shopkeep.store.actions import RequestReturn
+from shopkeep.store.errors import InvalidRefundMethod, StoreError
 from shopkeep.store.money import Money
-from shopkeep.store.views import OrderItemView, OrderView, PaymentMethodView
+from shopkeep.store.views import CustomerView, OrderItemView, OrderView, PaymentMethodView
 
 phrases.register(
     {
@@ -89,23 +85,16 @@ EXCHANGE_WHAT: dict[Language, str] = {"en": "exchanged", "zh": "换货", "ko": "
 
 def returnable(t: Turn, frame: Frame, what: dict[Language, str]) -> tuple[OrderView | None, Step]:
     """The delivered order the customer means, or the step taken when there is none: asked
-    which, or the store's refusal explained for an order in another state."""
+    which, or the store's refusal explained for an order that cannot be returned."""
     order = pick_shop_order(t, frame, DELIVERED, what, by_items=True)
     if order is None:
         return None, "ask" if frame.asked == "order" else "done"
-    if order.kind != "retail" or order.status not in DELIVERED:
-        t.refused(OrderNotReturnable(order.id, order.status))
-        return None, "done"
-    if order.return_request is not None or order.exchange_request is not None:
-        t.refused(AfterSalesAlreadyRequested(order.id))
+    try:
+        t.tools.check_order("request_return", order.id)
+    except StoreError as refusal:
+        t.refused(refusal)
         return None, "done"
     return order, "ask"
-
-
-def refund_of(units: list[OrderItemView]) -> Money:
-    """What the store refunds for these units: each price less its share of the discounts."""
-    currency = units[0].unit_price.currency
-    return Money(sum(u.unit_price.amount - u.discount.amount for u in units), currency)
 
 
 class ReturnFlow(Flow):
@@ -128,24 +117,26 @@ class ReturnFlow(Flow):
         method, named_method = self.refund_method(t, frame, order, texts, methods)
         if method is None:
             return "done"
-        refund = refund_of(units)
-        args = {
-            "order_id": order.id,
-            "item_ids": [u.variant_id for u in units],
-            "refund_method_id": method.id,
-            "refund": money_arg(refund),
-        }
-        if asked is None and not (named_items or named_method) and same_staging(frame, args):
+        request = RequestReturn(
+            order_id=order.id,
+            item_ids=tuple(u.variant_id or "" for u in units),
+            refund_method_id=method.id,
+            reason=frame.slots.request or t.text,
+        )
+        if asked is None and not (named_items or named_method) and same_staging(frame, request):
             return "unknown"
+        preview = previewed(t, request)
+        if preview is None:
+            return "done"
         shown = phrases.say(
             "return_staged",
             t.lang,
             order_id=order.id,
-            items=render.SEP[t.lang].join(_units_text(t, units)),
-            refund=render.money(refund),
+            items=render.SEP[t.lang].join(_units_text(t, preview.units)),
+            refund=render.money(preview.refunded or Money.zero(order.total.currency)),
             method=render.method_text(method, t.lang),
         )
-        return stage(t, frame, "request_return", args, shown)
+        return stage(t, frame, preview, shown)
 
     @staticmethod
     def refund_method(
@@ -157,29 +148,30 @@ class ReturnFlow(Flow):
     ) -> tuple[PaymentMethodView | None, bool]:
         """The method that paid, unless the customer asks for one of their gift cards; a
         method the store would refuse is explained and the one that paid proposed."""
+        slots = frame.slots_as(ChangeSlots)
         by_id = {m.id: m for m in methods}
         original = paid_with(order)
         said = False
         for i, text in enumerate(texts):
-            if i > 0 and frame.slots.get("method_id"):
+            if i > 0 and slots.payment_method_id:
                 break
             named = named_methods(text, methods)
             if GIFT_CARD.search(text):
                 cards = [m for m in named if m.source == "gift_card"]
                 if not cards:
                     t.say("return_no_gift_card")
-                frame.slots["method_id"] = cards[0].id if cards else original
+                slots.payment_method_id = cards[0].id if cards else original
             elif named:
                 if all(m.id != original for m in named):
                     t.refused(InvalidRefundMethod(named[0].id, original or "none"))
-                frame.slots["method_id"] = original
+                slots.payment_method_id = original
             else:
                 continue
             said = i == 0
             break
-        chosen = frame.slots.get("method_id") or original
+        chosen = slots.payment_method_id or original
         if chosen in by_id:
-            return by_id[chosen], said
+            return by_id[chosen or ""], said
         # The method that paid is no longer saved: only a gift card can take the refund.
         cards = [m for m in methods if m.source == "gift_card"]
         if cards:
@@ -187,7 +179,8 @@ class ReturnFlow(Flow):
         t.refused(InvalidRefundMethod("none", original or "none"))
         return None, False
 
-    def done(self, t: Turn, staged: Staged, result: OrderView) -> None:
+    def done(self, t: Turn, staged: Staged, result: OrderView | CustomerView) -> None:
+        assert isinstance(result, OrderView)
         request = result.return_request
         methods = t.tools.customer().payment_methods
         refund = request.refund if request else Money(0, result.total.currency)
@@ -226,7 +219,8 @@ class ExchangeFlow(Flow):
     def refused(self, t: Turn, staged: Staged, error: StoreError, frame: Frame) -> Step:
         return swap_refused(t, frame, staged, error)
 
-    def done(self, t: Turn, staged: Staged, result: OrderView) -> None:
+    def done(self, t: Turn, staged: Staged, result: OrderView | CustomerView) -> None:
+        assert isinstance(result, OrderView)
         request = result.exchange_request
         methods = t.tools.customer().payment_methods
         difference = request.price_difference if request else Money(0, result.total.currency)

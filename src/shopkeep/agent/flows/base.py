@@ -10,10 +10,10 @@ from shopkeep.agent import phrases, render
 from shopkeep.agent.extract import Extracted, extract
 from shopkeep.agent.jobs import Job, Language
 from shopkeep.agent.refusals import explain
-from shopkeep.agent.state import Frame, Staged, State
+from shopkeep.agent.state import Frame, OrderSlots, Staged, State
 from shopkeep.agent.tools import ShopTools
 from shopkeep.store.errors import OrderNotFound, StoreError
-from shopkeep.store.views import OrderSummary, OrderView
+from shopkeep.store.views import CustomerView, OrderSummary, OrderView
 
 Step = Literal["done", "ask", "staged", "unknown"]
 """What a flow did with a turn: finished its job; asked the customer something; staged an action
@@ -79,8 +79,9 @@ class Flow:
     def run(self, t: Turn, frame: Frame) -> Step:
         raise NotImplementedError
 
-    def done(self, t: Turn, staged: Staged, result: OrderView) -> None:
+    def done(self, t: Turn, staged: Staged, result: OrderView | CustomerView) -> None:
         """Tell the customer the staged action was carried out."""
+        assert isinstance(result, OrderView)
         t.add(render.order_block(result, t.lang, t.name_of))
 
 
@@ -112,6 +113,7 @@ def pick_order(
 ) -> OrderView | None:
     """The order the customer means: named by id, chosen from a list, or the only one eligible.
     Returns None after saying why (not found, none eligible) or asking which."""
+    slots = frame.slots_as(OrderSlots)
     order_id: str | None = None
     if t.x.order_ids:
         order_id = t.x.order_ids[0]
@@ -119,18 +121,18 @@ def pick_order(
         index = t.x.ordinal - 1 if t.x.ordinal > 0 else len(t.state.shown_orders) - 1
         if 0 <= index < len(t.state.shown_orders):
             order_id = t.state.shown_orders[index]
-    elif frame.slots.get("order_id"):
-        order_id = frame.slots["order_id"]
+    elif slots.order_id:
+        order_id = slots.order_id
     if order_id is not None:
         try:
             order = t.tools.order(order_id)
         except OrderNotFound:
-            frame.slots.pop("order_id", None)
+            slots.order_id = None
             frame.asked = "order"
             t.event("refused", code="order_not_found")
             t.say("order_not_found", order_id=order_id)
             return None
-        frame.slots["order_id"] = order.id
+        slots.order_id = order.id
         return order
     candidates: list[OrderSummary] = t.tools.orders(eligible)
     just_shown = [o for o in candidates if t.state.shown_orders == [o.id]]
@@ -139,7 +141,7 @@ def pick_order(
         candidates = just_shown
     if len(candidates) == 1:
         order = t.tools.order(candidates[0].id)
-        frame.slots["order_id"] = order.id
+        slots.order_id = order.id
         return order
     if not candidates:
         t.say("no_eligible_orders", what=what[t.lang])

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
 
 from shopkeep.agent import phrases, render
 from shopkeep.agent.extract import COLOR_NAMES
@@ -27,8 +26,8 @@ from shopkeep.agent.flows.catalog import (
     variant_text,
 )
 from shopkeep.agent.jobs import Language
-from shopkeep.agent.state import Frame, Staged
-from shopkeep.agent.tools import money_arg
+from shopkeep.agent.state import BuyMode, BuySlots, Frame, Staged
+from shopkeep.store.actions import PlaceOrder, Preview
 from shopkeep.store.catalog import normalize
 from shopkeep.store.checkout import LineRequest
 from shopkeep.store.errors import (
@@ -438,13 +437,13 @@ class BuyFlow(Flow):
     job = "buy"
 
     def run(self, t: Turn, frame: Frame) -> Step:
-        slots = frame.slots
+        slots = frame.slots_as(BuySlots)
         low = normalize(t.text)
-        checkout = _CHECKOUT.search(low) and not slots.get("product_id")
-        if "mode" not in slots or _CART.search(low) or checkout:
-            slots["mode"] = self._mode(low, slots.get("mode"))
-        mode = slots["mode"]
-        current = slots.get("product_id")
+        checkout = _CHECKOUT.search(low) and not slots.product_id
+        if slots.mode is None or _CART.search(low) or checkout:
+            slots.mode = self._mode(low, slots.mode)
+        mode = slots.mode
+        current = slots.product_id
         products: list[ProductView]
         if (
             isinstance(current, str)
@@ -462,7 +461,7 @@ class BuyFlow(Flow):
             return "done"
         if mode == "remove":
             return self._remove(t, products)
-        corrected = bool(slots.get("staged_once"))
+        corrected = slots.staged_once
         if mode == "checkout":
             step, changed = self._read_extras(t, frame)
             if step is not None:
@@ -482,7 +481,7 @@ class BuyFlow(Flow):
             return "unknown"
         return self._advance(t, frame, products)
 
-    def _mode(self, low: str, previous: Any) -> str:
+    def _mode(self, low: str, previous: str | None) -> BuyMode:
         if _CHECKOUT.search(low):
             return "checkout"
         if _CART.search(low):
@@ -491,20 +490,20 @@ class BuyFlow(Flow):
             if _CART_ADD.search(low):
                 return "add"
             return "view"
-        return str(previous) if previous in ("add", "buy") else "buy"
+        return "add" if previous == "add" else "buy"
 
     # --- reading the message ------------------------------------------------------------------
 
     def _read_product(
         self, t: Turn, frame: Frame, products: list[ProductView]
     ) -> tuple[Step | None, bool]:
-        slots = frame.slots
-        current = slots.get("product_id")
+        slots = frame.slots_as(BuySlots)
+        current = slots.product_id
         terms = product_terms(t.text, products, drop=[*t.x.coupon_codes, *t.x.emails])
         named = best_named(terms, products)
         picked: str | None = None
         if frame.asked == "product":
-            candidates = [str(c) for c in slots.get("candidates", [])]
+            candidates = list(slots.candidates)
             picked = pick_shown(candidates, choice_number(t, frame))
             if picked is None and named:
                 inside = [p.id for p in named if p.id in candidates]
@@ -524,9 +523,8 @@ class BuyFlow(Flow):
                 picked = shown[0]
         if picked is not None:
             if picked != current:
-                slots.update(product_id=picked, options={})
-                for stale in ("candidates", "alternatives", "choices"):
-                    slots.pop(stale, None)
+                slots.product_id, slots.options = picked, {}
+                slots.candidates, slots.alternatives, slots.choices = [], [], []
                 frame.asked = None
                 return None, True
             return None, False
@@ -539,7 +537,7 @@ class BuyFlow(Flow):
         if terms:
             wish = read_wish(t, products)
             similar = [h.product for h in find(t, wish, products)] if wish.terms else []
-            slots["candidates"] = [p.id for p in similar]
+            slots.candidates = [p.id for p in similar]
             frame.asked = "product"
             items = ""
             if similar:
@@ -552,7 +550,7 @@ class BuyFlow(Flow):
             earlier = [p for pid in t.state.shown_products if (p := by_id(products, pid))]
             return self._ask_product(t, frame, earlier[:3], "buy_which_product"), False
         frame.asked = "product"
-        slots["candidates"] = []
+        slots.candidates = []
         t.say("buy_what")
         return "ask", False
 
@@ -564,7 +562,7 @@ class BuyFlow(Flow):
     def _ask_product(
         self, t: Turn, frame: Frame, products: Sequence[ProductView], key: str
     ) -> Step:
-        frame.slots["candidates"] = [p.id for p in products]
+        frame.slots_as(BuySlots).candidates = [p.id for p in products]
         t.show_products([p.id for p in products])
         frame.asked = "product"
         items = "\n".join(product_line(i, p, t.lang) for i, p in enumerate(products, 1))
@@ -592,13 +590,13 @@ class BuyFlow(Flow):
         fresh_pick: bool = False,
     ) -> tuple[Step | None, bool]:
         """Options, quantity, then coupon, payment and address."""
-        slots = frame.slots
+        slots = frame.slots_as(BuySlots)
         changed = False
-        product = by_id(products, str(slots.get("product_id", "")))
+        product = by_id(products, slots.product_id or "")
         used_numbers: set[int] = set()
         if product is not None:
             mentioned, missing = mentioned_options(t.text, product, t.x.quantity)
-            request = str(slots.get("request") or "")
+            request = slots.request or ""
             if fresh_pick and not mentioned and request and request != t.text:
                 # "是的" to "did you mean …?": the options came with the first request ("30ml的")
                 mentioned, _ = mentioned_options(request, product, None)
@@ -606,11 +604,11 @@ class BuyFlow(Flow):
             if not mentioned and number is not None:
                 if frame.asked and frame.asked.startswith(_ASKED_OPTION):
                     key = frame.asked[len(_ASKED_OPTION) :]
-                    value = pick_shown([str(c) for c in slots.get("choices", [])], number)
+                    value = pick_shown(slots.choices, number)
                     if value is not None:
                         mentioned = {key: value}
                 elif frame.asked == "variant":
-                    variant_id = pick_shown([str(a) for a in slots.get("alternatives", [])], number)
+                    variant_id = pick_shown(slots.alternatives, number)
                     variant = next((v for v in product.variants if v.id == variant_id), None)
                     if variant is not None:
                         mentioned = dict(variant.options)
@@ -618,43 +616,42 @@ class BuyFlow(Flow):
                 wanted = render.SEP[t.lang].join(synonyms(c).get(t.lang, c) for c in missing)
                 t.say("buy_no_such_option", name=localized(product.name, t.lang), wanted=wanted)
             if mentioned:
-                options = dict(slots.get("options") or {})
+                options = dict(slots.options)
                 if options != {**options, **mentioned}:
                     changed = True
-                slots["options"] = {**options, **mentioned}
-                slots["just_mentioned"] = mentioned
+                slots.options = {**options, **mentioned}
+                slots.just_mentioned = mentioned
                 used_numbers = _numbers(mentioned)
         quantity = t.x.quantity
-        if quantity is None and (slots.get("staged_once") or frame.asked == "quantity"):
+        if quantity is None and (slots.staged_once or frame.asked == "quantity"):
             m = _BARE_QUANTITY.match(t.text)
             quantity = int(m.group(1)) if m else None
         if quantity is not None and quantity not in used_numbers and quantity > 0 and not picking:
-            if quantity != slots.get("quantity", 1) or frame.asked == "quantity":
+            if quantity != (slots.quantity or 1) or frame.asked == "quantity":
                 changed = True
-            slots["quantity"] = quantity
+            slots.quantity = quantity
         step, more = self._read_extras(t, frame)
         return step, changed or more
 
     def _read_extras(self, t: Turn, frame: Frame) -> tuple[Step | None, bool]:
-        slots = frame.slots
+        slots = frame.slots_as(BuySlots)
         changed = False
         low = normalize(t.text)
-        if t.x.coupon_codes and t.x.coupon_codes[0] != slots.get("coupon_code"):
-            slots["coupon_code"] = t.x.coupon_codes[0]
+        if t.x.coupon_codes and t.x.coupon_codes[0] != slots.coupon_code:
+            slots.coupon_code = t.x.coupon_codes[0]
             changed = True
-        elif _NO_COUPON.search(low) and slots.get("coupon_code"):
-            slots.pop("coupon_code")
+        elif _NO_COUPON.search(low) and slots.coupon_code:
+            slots.coupon_code = None
             changed = True
         customer = customer_of(t)
         method: PaymentMethodView | None = None
         if frame.asked == "payment" and choice_number(t, frame) is not None:
-            choices = [str(c) for c in slots.get("method_choices", [])]
-            chosen = pick_shown(choices, choice_number(t, frame))
+            chosen = pick_shown(slots.method_choices, choice_number(t, frame))
             method = next((m for m in customer.payment_methods if m.id == chosen), None)
         if method is None:
             method, missing = method_named(t.text, customer.payment_methods)
             if missing is not None:
-                slots["method_choices"] = [m.id for m in customer.payment_methods]
+                slots.method_choices = [m.id for m in customer.payment_methods]
                 frame.asked = "payment"
                 t.say(
                     "buy_method_missing",
@@ -663,24 +660,24 @@ class BuyFlow(Flow):
                 )
                 return "ask", changed
         if method is not None:
-            if method.id != slots.get("payment_method_id"):
+            if method.id != slots.payment_method_id:
                 changed = True
-            slots["payment_method_id"] = method.id
+            slots.payment_method_id = method.id
             if frame.asked == "payment":
                 frame.asked = None
         address = address_named(t.text, customer.addresses)
         if address is not None:
-            if address.id != slots.get("address_id"):
+            if address.id != slots.address_id:
                 changed = True
-            slots["address_id"] = address.id
+            slots.address_id = address.id
         return None, changed
 
     # --- moving on ----------------------------------------------------------------------------
 
     def _advance(self, t: Turn, frame: Frame, products: list[ProductView]) -> Step:
         """From what the frame holds: the variant, its stock, then the cart or the order."""
-        slots = frame.slots
-        product = by_id(products, str(slots.get("product_id", "")))
+        slots = frame.slots_as(BuySlots)
+        product = by_id(products, slots.product_id or "")
         if product is None:
             frame.asked = "product"
             t.say("buy_what")
@@ -688,29 +685,20 @@ class BuyFlow(Flow):
         variant = self._variant(t, frame, product)
         if variant is None:
             return "ask" if frame.asked else "done"
-        quantity = int(slots.get("quantity") or 1)
-        if variant.stock is not None and variant.stock < quantity:
-            frame.asked = "quantity"
-            t.say(
-                "buy_only_left",
-                left=variant.stock,
-                name=localized(product.name, t.lang),
-                options=variant_text(variant, t.lang),
-            )
-            return "ask"
-        slots["variant_id"] = variant.id
-        if slots.get("mode") == "add":
+        quantity = slots.quantity or 1
+        slots.variant_id = variant.id
+        if slots.mode == "add":
             return self._add_to_cart(t, product, variant, quantity)
         lines = [LineRequest(variant_id=variant.id, quantity=quantity)]
         return self._stage(t, frame, products, lines)
 
     def _variant(self, t: Turn, frame: Frame, product: ProductView) -> VariantView | None:
-        slots = frame.slots
+        slots = frame.slots_as(BuySlots)
         offered = [v for v in product.variants if v.available]
         if not offered:
             t.say("buy_sold_out", name=localized(product.name, t.lang))
             return None
-        chosen: dict[str, str] = dict(slots.get("options") or {})
+        chosen: dict[str, str] = dict(slots.options)
 
         def fitting(options: dict[str, str]) -> list[VariantView]:
             return [v for v in offered if all(v.options.get(k) == x for k, x in options.items())]
@@ -718,10 +706,10 @@ class BuyFlow(Flow):
         variants = fitting(chosen)
         if not variants:
             # The options named last win over ones named before that don't go with them.
-            latest = dict(slots.get("just_mentioned") or {})
+            latest = dict(slots.just_mentioned)
             chosen = latest if fitting(latest) else {}
             variants = fitting(chosen)
-            slots["options"] = chosen
+            slots.options = chosen
         if len(variants) > 1:
             keys = option_values(product)
             key = next(k for k in keys if len({v.options.get(k) for v in variants}) > 1)
@@ -729,7 +717,7 @@ class BuyFlow(Flow):
             for v in variants:
                 if v.options.get(key) is not None and v.options[key] not in values:
                     values.append(v.options[key])
-            slots["choices"] = values
+            slots.choices = values
             frame.asked = f"{_ASKED_OPTION}{key}"
             listed = []
             for i, value in enumerate(values, 1):
@@ -745,8 +733,7 @@ class BuyFlow(Flow):
             return None
         variant = variants[0]
         if variant.in_stock:
-            for stale in ("alternatives", "choices"):
-                slots.pop(stale, None)
+            slots.alternatives, slots.choices = [], []
             return variant
         alternatives = [v for v in offered if v.in_stock]
         if not alternatives:
@@ -756,7 +743,7 @@ class BuyFlow(Flow):
             key=lambda v: -sum(1 for k, x in variant.options.items() if v.options.get(k) == x)
         )
         alternatives = alternatives[:5]
-        slots["alternatives"] = [v.id for v in alternatives]
+        slots.alternatives = [v.id for v in alternatives]
         frame.asked = "variant"
         choices = "\n".join(
             f"{i}. {variant_text(v, t.lang)} — {render.money(v.price)}"
@@ -778,66 +765,64 @@ class BuyFlow(Flow):
         products: Sequence[ProductView],
         lines: list[LineRequest] | None,
     ) -> Step:
-        """Price the order with the store, choose how it is paid and where it goes, show it in
-        full and hold it for the customer's yes."""
-        slots = frame.slots
+        """Price the order with the store, choose how it is paid and where it goes, show the
+        store's preview in full and hold it for the customer's yes."""
+        slots = frame.slots_as(BuySlots)
         customer = customer_of(t)
         checkout = t.tools.store.checkout
-        coupon = slots.get("coupon_code")
         try:
             try:
                 # No campaign named: the store applies the best running one this order is
                 # eligible for, and says which in the quote.
-                quote = checkout.quote(customer.id, lines=lines, coupon_code=coupon)
+                quote = checkout.quote(customer.id, lines=lines, coupon_code=slots.coupon_code)
             except (CouponNotFound, CouponNotApplicable) as error:
                 t.refused(error)
-                slots.pop("coupon_code", None)
+                slots.coupon_code = None
                 quote = checkout.quote(customer.id, lines=lines)
         except CartEmpty:
             t.say("cart_empty")
             return "done"
         except InvalidQuantity as error:
             t.refused(error)
-            slots.pop("quantity", None)
+            slots.quantity = None
             frame.asked = "quantity"
             t.say("buy_how_many")
             return "ask"
-        method = self._method(t, frame, customer, quote.total)
-        if method is None:
-            return "ask" if frame.asked == "payment" else "done"
-        address = self._address(customer, slots.get("address_id"))
+        address = self._address(customer, slots.address_id)
         if address is None:
             t.say("buy_no_address")
             return "done"
-        names = [self._line_name(t, products, line.variant_id, line.name) for line in quote.lines]
+        order = PlaceOrder(
+            lines=tuple(
+                LineRequest(variant_id=line.variant_id or "", quantity=line.quantity)
+                for line in quote.lines
+            ),
+            payment_method_id="",
+            address_id=address.id,
+            coupon_code=quote.coupon_code,
+            campaign_id=quote.campaign_id,
+            expected_total=quote.total,
+        )
+        preview = self._paid(t, frame, customer, order, products)
+        if preview is None:
+            return "ask" if frame.asked in ("payment", "quantity") else "done"
+        assert preview.quote is not None and preview.payment_method is not None
+        names = [
+            self._line_name(t, products, line.variant_id, line.name) for line in preview.quote.lines
+        ]
         shown = phrases.say(
             "buy_staged",
             t.lang,
-            quote=render.quote_block(quote, t.lang, names=names),
+            quote=render.quote_block(preview.quote, t.lang, names=names),
             ship_label=render.label("ship_to", t.lang),
             address=address.one_line(),
             pay_label=render.label("pay_with", t.lang),
-            method=render.method_text(method, t.lang),
+            method=render.method_text(preview.payment_method, t.lang),
         )
-        t.tools.stage(
-            "place_order",
-            self.job,
-            {
-                "lines": [
-                    {"variant_id": line.variant_id, "quantity": line.quantity}
-                    for line in quote.lines
-                ],
-                "payment_method_id": method.id,
-                "address_id": address.id,
-                "coupon_code": quote.coupon_code,
-                "campaign_id": quote.campaign_id,
-                "expected_total": money_arg(quote.total),
-            },
-            shown,
-        )
+        t.tools.stage(preview, self.job, shown)
         t.add(shown)
         frame.asked = None
-        slots["staged_once"] = True
+        slots.staged_once = True
         return "staged"
 
     def _line_name(
@@ -848,43 +833,75 @@ class BuyFlow(Flow):
                 return localized(product.name, t.lang) or stored
         return stored
 
-    def _method(
-        self, t: Turn, frame: Frame, customer: CustomerView, total: Money
-    ) -> PaymentMethodView | None:
-        slots = frame.slots
+    def _paid(
+        self,
+        t: Turn,
+        frame: Frame,
+        customer: CustomerView,
+        order: PlaceOrder,
+        products: Sequence[ProductView],
+    ) -> Preview | None:
+        """The store's preview of the order paid with the method the customer named, else with
+        the first of theirs the store accepts for it; None after saying why none can be used."""
+        slots = frame.slots_as(BuySlots)
         methods = customer.payment_methods
         if not methods:
             t.say("buy_no_method")
             return None
-        declined = {str(d) for d in slots.get("declined", [])}
-
-        def covers(m: PaymentMethodView) -> bool:
-            return m.source != "gift_card" or (m.balance is not None and m.balance >= total)
-
-        wanted = next((m for m in methods if m.id == slots.get("payment_method_id")), None)
-        if wanted is not None:
-            if covers(wanted):
-                return wanted
-            others = [m for m in methods if m.id != wanted.id and m.id not in declined]
-            slots.pop("payment_method_id", None)
-            slots["method_choices"] = [m.id for m in others]
-            frame.asked = "payment"
-            t.say(
-                "buy_gift_short",
-                balance=render.money(wanted.balance or Money(0, total.currency)),
-                total=render.money(total),
-                methods=methods_list(others, t.lang),
-            )
-            return None
-        usable = [m for m in methods if m.id not in declined and covers(m)]
-        if usable:
-            return usable[0]
-        slots["method_choices"] = [m.id for m in methods]
+        declined = set(slots.declined)
+        wanted = next((m for m in methods if m.id == slots.payment_method_id), None)
+        tried = [wanted] if wanted is not None else [m for m in methods if m.id not in declined]
+        for method in tried:
+            try:
+                return t.tools.preview(order.model_copy(update={"payment_method_id": method.id}))
+            except (InsufficientGiftCardBalance, PaymentMethodUnusable) as short:
+                if method is not wanted:
+                    continue  # the customer named none: the next method may do
+                others = [m for m in methods if m.id != method.id and m.id not in declined]
+                slots.payment_method_id = None
+                slots.method_choices = [m.id for m in others]
+                frame.asked = "payment"
+                total = order.expected_total or Money(0, t.tools.store.ctx.policy.currency)
+                balance = Money(int(short.details.get("balance") or 0), total.currency)
+                t.say(
+                    "buy_gift_short",
+                    balance=render.money(balance),
+                    total=render.money(total),
+                    methods=methods_list(others, t.lang),
+                )
+                return None
+            except OutOfStock as error:
+                self._too_few(t, frame, products, error)
+                return None
+            except StoreError as error:
+                t.refused(error)
+                return None
+        slots.method_choices = [m.id for m in methods]
         frame.asked = "payment"
         t.say("buy_other_method", methods=methods_list(methods, t.lang))
         return None
 
-    def _address(self, customer: CustomerView, address_id: Any) -> AddressView | None:
+    def _too_few(
+        self, t: Turn, frame: Frame, products: Sequence[ProductView], error: OutOfStock
+    ) -> None:
+        """The store has fewer than asked: say how many are left and ask how many."""
+        product = next(
+            (p for p in products if any(v.id == error.details["variant_id"] for v in p.variants)),
+            None,
+        )
+        if product is None:
+            t.refused(error)
+            return
+        variant = next(v for v in product.variants if v.id == error.details["variant_id"])
+        frame.asked = "quantity"
+        t.say(
+            "buy_only_left",
+            left=error.details["available"],
+            name=localized(product.name, t.lang),
+            options=variant_text(variant, t.lang),
+        )
+
+    def _address(self, customer: CustomerView, address_id: int | None) -> AddressView | None:
         chosen = next((a for a in customer.addresses if a.id == address_id), None)
         return chosen or customer.default_address
 
@@ -959,7 +976,8 @@ class BuyFlow(Flow):
 
     # --- after the yes ------------------------------------------------------------------------
 
-    def done(self, t: Turn, staged: Staged, result: OrderView) -> None:
+    def done(self, t: Turn, staged: Staged, result: OrderView | CustomerView) -> None:
+        assert isinstance(result, OrderView)
         customer = customer_of(t)
         method = next(
             (m for m in customer.payment_methods if m.id == result.payment_method_id), None
@@ -974,20 +992,22 @@ class BuyFlow(Flow):
 
     def refused(self, t: Turn, staged: Staged, error: StoreError, frame: Frame) -> Step:
         """The store refused the order at the yes (the engine has said why): offer the way on."""
-        slots = frame.slots
+        slots = frame.slots_as(BuySlots)
+        action = staged.action
+        assert isinstance(action, PlaceOrder)
         if isinstance(error, PaymentDeclined | InsufficientGiftCardBalance | PaymentMethodUnusable):
-            failed = str(staged.args.get("payment_method_id"))
-            slots["declined"] = [*slots.get("declined", []), failed]
-            slots.pop("payment_method_id", None)
+            failed = action.payment_method_id
+            slots.declined = [*slots.declined, failed]
+            slots.payment_method_id = None
             others = [m for m in customer_of(t).payment_methods if m.id != failed]
             if not others:
                 return "done"
-            slots["method_choices"] = [m.id for m in others]
+            slots.method_choices = [m.id for m in others]
             frame.asked = "payment"
             t.say("buy_other_method", methods=methods_list(others, t.lang))
             return "ask"
         if isinstance(error, CouponNotApplicable | CouponNotFound):
-            slots.pop("coupon_code", None)
+            slots.coupon_code = None
         if isinstance(
             error,
             QuoteChanged
@@ -998,7 +1018,7 @@ class BuyFlow(Flow):
             | VariantUnavailable,
         ):
             products = catalog(t.tools)
-            if slots.get("mode") == "checkout":
+            if slots.mode == "checkout":
                 return self._checkout_cart(t, frame, products)
             return self._advance(t, frame, products)
         return "done"

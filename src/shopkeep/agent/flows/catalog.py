@@ -16,7 +16,7 @@ from shopkeep.agent import phrases, render
 from shopkeep.agent.extract import COLOR_NAMES, SIZE_NAMES, match_choices, option_synonyms
 from shopkeep.agent.flows.base import Flow, Step, Turn
 from shopkeep.agent.jobs import Language
-from shopkeep.agent.state import Frame
+from shopkeep.agent.state import BuySlots, CatalogSlots, Frame
 from shopkeep.agent.tools import ShopTools
 from shopkeep.store.catalog import normalize
 from shopkeep.store.errors import StoreError
@@ -1163,7 +1163,7 @@ class ProductQuestionFlow(Flow):
 
     def run(self, t: Turn, frame: Frame) -> Step:
         products = catalog(t.tools)
-        question = str(frame.slots.get("question") or t.text)
+        question = frame.slots_as(CatalogSlots).question or t.text
         asked_before = frame.asked == "product"
         product = self._product(t, frame, products)
         if product is None:
@@ -1188,7 +1188,7 @@ class ProductQuestionFlow(Flow):
             if len(narrower) == 1:
                 named = narrower
         if frame.asked == "product":
-            listed = [str(c) for c in frame.slots.get("candidates", [])] or shown
+            listed = list(frame.slots_as(CatalogSlots).candidates) or shown
             picked = pick_shown(listed, t.x.ordinal)
             if picked is None and named:
                 inside = [p.id for p in named if p.id in listed]
@@ -1217,8 +1217,8 @@ class ProductQuestionFlow(Flow):
                 frame.asked = None
                 return None
         candidates = named[:3] or [p for pid in shown[:3] if (p := by_id(products, pid))]
-        frame.slots["question"] = t.text
-        frame.slots["candidates"] = [p.id for p in candidates]
+        slots = frame.slots_as(CatalogSlots)
+        slots.question, slots.candidates = t.text, [p.id for p in candidates]
         if candidates:
             t.show_products([p.id for p in candidates])
         frame.asked = "product"
@@ -1231,9 +1231,8 @@ class ProductQuestionFlow(Flow):
         if picked is not None:
             return by_id(products, picked)
         for below in reversed(t.state.stack):
-            product_id = below.slots.get("product_id")
-            if below is not frame and isinstance(product_id, str):
-                return by_id(products, product_id)
+            if below is not frame and isinstance(below.slots, BuySlots) and below.slots.product_id:
+                return by_id(products, below.slots.product_id)
         if len(t.state.shown_products) == 1:
             return by_id(products, t.state.shown_products[0])
         return None

@@ -12,24 +12,30 @@ from shopkeep.agent import phrases, render
 from shopkeep.agent.extract import match_choices, option_synonyms
 from shopkeep.agent.flows.base import Flow, Step, Turn, pick_order
 from shopkeep.agent.jobs import Language
-from shopkeep.agent.state import Frame, Staged
-from shopkeep.agent.tools import money_arg
+from shopkeep.agent.state import ChangeSlots, Frame, Staged
+from shopkeep.store.actions import (
+    ChangeAddress,
+    ChangeItems,
+    ChangePayment,
+    Preview,
+    RequestExchange,
+    StoreAction,
+)
 from shopkeep.store.catalog import normalize
 from shopkeep.store.errors import (
-    AfterSalesAlreadyRequested,
     InsufficientGiftCardBalance,
-    OrderNotModifiable,
-    OrderNotReturnable,
     OutOfStock,
     PaymentDeclined,
     SamePaymentMethod,
     StoreError,
     VariantUnavailable,
 )
+from shopkeep.store.lifecycle import OPEN_TO
 from shopkeep.store.money import Money
 from shopkeep.store.views import (
     AddressInput,
     AddressView,
+    CustomerView,
     OrderItemView,
     OrderSummary,
     OrderView,
@@ -120,11 +126,6 @@ phrases.register(
             "en": "There was no price difference.",
             "zh": "没有差价。",
             "ko": "차액은 없어요.",
-        },
-        "items_food_order": {
-            "en": "Order {order_id} is a food order; its items can't be changed here.",
-            "zh": "订单 {order_id} 是餐饮订单，无法在这里修改商品。",
-            "ko": "주문 {order_id}은(는) 음식 주문이라 여기서 상품을 변경할 수 없어요.",
         },
         "address_pick": {
             "en": "Which address should order {order_id} ship to? It now ships to {current}.\n"
@@ -217,10 +218,10 @@ phrases.register(
 )
 
 CHANGE_WHAT: dict[Language, str] = {"en": "changed", "zh": "修改", "ko": "변경"}
-PENDING = {"pending"}
-DELIVERED = {"delivered"}
-STILL_PENDING = {"pending", "pending (item modified)"}
-"""Address and payment may change in both pending states; items only while plain pending."""
+# The states in which the store takes each change, to list the orders a customer may mean.
+PENDING = set(OPEN_TO["change_items"])
+DELIVERED = set(OPEN_TO["request_return"])
+STILL_PENDING = set(OPEN_TO["change_address"])
 
 Reason = Literal["ok", "none", "same", "unavailable", "ambiguous"]
 
@@ -235,7 +236,7 @@ def pick_shop_order(
     *,
     by_items: bool = False,
     fallback: set[str] | None = None,
-    usable: Callable[[OrderView], bool] | None = None,
+    usable: Callable[[OrderSummary], bool] | None = None,
 ) -> OrderView | None:
     """`pick_order` over the customer's shop orders: a pending food order is not offered when
     the customer names none (it has no shipping address or catalog items to change), but an
@@ -243,15 +244,16 @@ def pick_shop_order(
     the products the request names ("return the candle") narrow the orders to choose from;
     when no `eligible` order holds them, orders in a `fallback` state that do are offered.
     `usable` leaves out orders whose state allows the change but whose history does not."""
+    slots = frame.slots_as(ChangeSlots)
     named = (
         bool(t.x.order_ids)
         or (frame.asked == "order" and t.x.ordinal is not None)
-        or bool(frame.slots.get("order_id"))
+        or bool(slots.order_id)
     )
     if not named:
         candidates = [o for o in t.tools.orders(eligible) if o.kind == "retail"]
         if usable is not None:
-            candidates = [o for o in candidates if usable(t.tools.order(o.id))]
+            candidates = [o for o in candidates if usable(o)]
         if by_items:
             holding = _holding(t, candidates)
             if not holding and fallback:
@@ -273,7 +275,7 @@ def pick_shop_order(
             frame.asked = "order"
             t.say("which_order", orders=render.order_list(shown, t.lang, t.item_name))
             return None
-        frame.slots["order_id"] = candidates[0].id
+        slots.order_id = candidates[0].id
     return pick_order(t, frame, eligible | (fallback or set()), what)
 
 
@@ -290,17 +292,18 @@ def _holding(t: Turn, orders: list[OrderSummary]) -> list[OrderSummary]:
 
 def fresh_order(frame: Frame, order: OrderView) -> None:
     """Forget what was read about another order when the customer turns to this one."""
-    if frame.slots.get("for_order") != order.id:
-        for key in ("units", "targets", "method_id", "address", "choices", "staged_args"):
-            frame.slots.pop(key, None)
-        frame.slots["for_order"] = order.id
+    slots = frame.slots_as(ChangeSlots)
+    if slots.for_order != order.id:
+        slots.units, slots.targets, slots.choices = [], {}, {}
+        slots.payment_method_id = slots.address = slots.staged = None
+        slots.for_order = order.id
 
 
 def texts_of(t: Turn, frame: Frame, asked: str | None) -> list[str]:
     """This message first, then the request that started the job (asked before an order was
     chosen, its item and option words are still the customer's). A message that only chose
     the order ("the second one") says nothing else."""
-    request = str(frame.slots.get("request") or "")
+    request = frame.slots.request or ""
     if asked == "order" and t.x.ordinal is not None and not t.x.order_ids:
         return [request] if request else []
     return [t.text] if not request or request == t.text else [t.text, request]
@@ -319,8 +322,7 @@ def plain(text: str) -> str:
 
 def chosen_by_ordinal(t: Turn, frame: Frame, asked: str | None, kind: str) -> Any:
     """The entry of the list last shown for `kind` that "the second one" points at."""
-    choices = frame.slots.get("choices") or {}
-    shown = choices.get(kind) if isinstance(choices, dict) else None
+    shown = frame.slots_as(ChangeSlots).choices.get(kind)
     if asked != kind or t.x.ordinal is None or not shown:
         return None
     index = t.x.ordinal - 1 if t.x.ordinal > 0 else len(shown) - 1
@@ -328,17 +330,26 @@ def chosen_by_ordinal(t: Turn, frame: Frame, asked: str | None, kind: str) -> An
 
 
 def remember_choices(frame: Frame, kind: str, values: list[Any]) -> None:
-    frame.slots["choices"] = {kind: values}
+    frame.slots_as(ChangeSlots).choices = {kind: values}
 
 
-def same_staging(frame: Frame, args: dict[str, Any]) -> bool:
+def same_staging(frame: Frame, action: StoreAction) -> bool:
     """True when a message after staging changed nothing in what would be staged."""
-    return frame.slots.get("staged_args") == args
+    return frame.slots_as(ChangeSlots).staged == action
 
 
-def stage(t: Turn, frame: Frame, action: str, args: dict[str, Any], shown: str) -> Step:
-    t.tools.stage(action, frame.job, args, shown)
-    frame.slots["staged_args"] = args
+def previewed(t: Turn, action: StoreAction) -> Preview | None:
+    """The store's preview of the action, or None after explaining its refusal."""
+    try:
+        return t.tools.preview(action)
+    except StoreError as refusal:
+        t.refused(refusal)
+        return None
+
+
+def stage(t: Turn, frame: Frame, preview: Preview, shown: str) -> Step:
+    t.tools.stage(preview, frame.job, shown)
+    frame.slots_as(ChangeSlots).staged = preview.action
     frame.asked = None
     t.add(shown)
     return "staged"
@@ -608,7 +619,8 @@ def choose_units(
     flag says whether this message named them."""
     by_id = {u.id: u for u in order.items}
     groups = groups_of(order.items)
-    kept = [by_id[i] for i in frame.slots.get("units", []) if i in by_id]
+    slots = frame.slots_as(ChangeSlots)
+    kept = [by_id[i] for i in slots.units if i in by_id]
     if kept and asked in ("option", "method", "address"):
         return kept, False  # an answer to another question: "2m" is the option, not the item
     swap = one_product and asked != "items"
@@ -645,7 +657,7 @@ def choose_units(
     quantity = t.x.quantity
     if with_quantity and len(named) == 1 and quantity and 0 < quantity < len(units) and said:
         units = units[:quantity]
-    frame.slots["units"] = [u.id for u in units]
+    slots.units = [u.id for u in units]
     return units, said
 
 
@@ -725,10 +737,9 @@ def choose_targets(
 ) -> tuple[dict[str, str] | None, bool]:
     """For each unit, the variant it becomes; (None, _) after asking or saying why not. The
     flag says whether this message named an option."""
+    slots = frame.slots_as(ChangeSlots)
     targets: dict[str, str] = {
-        k: v
-        for k, v in (frame.slots.get("targets") or {}).items()
-        if k in {str(u.id) for u in units}
+        k: v for k, v in slots.targets.items() if k in {str(u.id) for u in units}
     }
     said = False
     for group in groups_of(units):
@@ -771,9 +782,9 @@ def choose_targets(
             t.say("change_pick_option", item=shown, options=listing)
         for u in group:
             targets.pop(str(u.id), None)
-        frame.slots["targets"] = targets
+        slots.targets = targets
         return None, said
-    frame.slots["targets"] = targets
+    slots.targets = targets
     return targets, said
 
 
@@ -845,18 +856,6 @@ def method_named(methods: list[PaymentMethodView], method_id: str | None, lang: 
     return method_id or "?"
 
 
-def covers(method: PaymentMethodView, amount: Money) -> bool:
-    """Whether a gift card holds enough for a charge; other methods are asked at payment."""
-    if method.source != "gift_card" or amount.amount <= 0:
-        return True
-    return method.balance is not None and method.balance.amount >= amount.amount
-
-
-def short_of(method: PaymentMethodView, amount: Money) -> InsufficientGiftCardBalance:
-    balance = method.balance.amount if method.balance else 0
-    return InsufficientGiftCardBalance(method.id, balance, amount.amount, amount.currency)
-
-
 def ask_method(
     t: Turn,
     frame: Frame,
@@ -882,22 +881,23 @@ def difference_method(
 ) -> tuple[PaymentMethodView | None, bool]:
     """The method that pays or receives a price difference: one the customer names, else the
     one that paid for the order. (None, _) after asking."""
+    slots = frame.slots_as(ChangeSlots)
     by_id = {m.id: m for m in methods}
     picked = chosen_by_ordinal(t, frame, asked, "method")
     if picked in by_id:
-        frame.slots["method_id"] = picked
+        slots.payment_method_id = picked
         return by_id[picked], True
     for i, text in enumerate(texts):
-        if i > 0 and frame.slots.get("method_id"):
+        if i > 0 and slots.payment_method_id:
             break
         named = named_methods(text, methods)
         if len(named) == 1:
-            frame.slots["method_id"] = named[0].id
+            slots.payment_method_id = named[0].id
             return named[0], i == 0
         if len(named) > 1:
             ask_method(t, frame, named, "payment_purpose_difference", order.id)
             return None, i == 0
-    chosen = frame.slots.get("method_id") or paid_with(order)
+    chosen = slots.payment_method_id or paid_with(order)
     if chosen in by_id:
         return by_id[chosen], False
     ask_method(t, frame, methods, "payment_purpose_difference", order.id)
@@ -907,20 +907,24 @@ def difference_method(
 # --- item swaps (change_items now, exchanges after delivery) --------------------------------
 
 
-def swap_lines(
-    t: Turn, units: list[OrderItemView], targets: dict[str, str]
-) -> tuple[list[str], Money, list[str], list[str]]:
-    """Each swap as shown, the price difference (catalog price of the new variant less what
-    the unit cost, as the store reckons it), and the item ids old and new, one per unit."""
-    currency = units[0].unit_price.currency
-    total = Money(0, currency)
-    lines, old_ids, new_ids = [], [], []
+def swap_ids(units: list[OrderItemView], targets: dict[str, str]) -> tuple[list[str], list[str]]:
+    """The item ids old and new, one per unit."""
+    old_ids, new_ids = [], []
     for group in groups_of(units):
-        unit = group[0]
-        product = t.tools.product(unit.product_id or "")
-        variant = next(v for v in product.variants if v.id == targets[str(unit.id)])
-        each = variant.price - unit.unit_price
-        total = total + Money(each.amount * len(group), currency)
+        old_ids += [u.variant_id or "" for u in group]
+        new_ids += [targets[str(group[0].id)]] * len(group)
+    return old_ids, new_ids
+
+
+def swap_lines(t: Turn, preview: Preview) -> list[str]:
+    """Each swap the store previewed, as shown: the item, its options before and after, the
+    prices."""
+    lines = []
+    grouped: dict[tuple[str, str], list[tuple[OrderItemView, VariantView]]] = {}
+    for unit, variant in zip(preview.units, preview.replacements, strict=True):
+        grouped.setdefault((unit.variant_id or "", variant.id), []).append((unit, variant))
+    for group in grouped.values():
+        unit, variant = group[0]
         name = t.name_of(unit.product_id, unit.name)
         count = f" × {len(group)}" if len(group) > 1 else ""
         lines.append(
@@ -928,9 +932,14 @@ def swap_lines(
             f"{render.options_text(variant.options, t.lang)}{count} "
             f"({render.money(unit.unit_price)} → {render.money(variant.price)})"
         )
-        old_ids += [u.variant_id or "" for u in group]
-        new_ids += [variant.id] * len(group)
-    return lines, total, old_ids, new_ids
+    return lines
+
+
+def difference_of(preview: Preview, currency: str) -> Money:
+    """The price difference the store previewed (now, or when the exchange completes): above 0
+    paid, below 0 refunded."""
+    signed = [m.amount if m.kind == "charge" else -m.amount for m in preview.moves]
+    return sum(signed, Money(0, currency))
 
 
 def settle_text(lang: Language, difference: Money, method: str) -> str:
@@ -947,7 +956,7 @@ def stage_swap(
     order: OrderView,
     asked: str | None,
     *,
-    action: str,
+    action: type[ChangeItems] | type[RequestExchange],
     template: str,
 ) -> Step:
     """Read the items, their new options and the method for the difference, and stage."""
@@ -966,50 +975,61 @@ def stage_swap(
     method, named_method = difference_method(t, frame, order, asked, texts, methods)
     if method is None:
         return "ask"
-    lines, difference, old_ids, new_ids = swap_lines(t, units, targets)
-    if not covers(method, difference):
-        t.refused(short_of(method, difference))
-        frame.slots.pop("method_id", None)
-        others = [m for m in methods if m.id != method.id and covers(m, difference)]
-        return ask_method(t, frame, others or methods, "payment_purpose_difference", order.id)
-    args = {
-        "order_id": order.id,
-        "item_ids": old_ids,
-        "new_item_ids": new_ids,
-        "payment_method_id": method.id,
-        "difference": money_arg(difference),
-    }
+    old_ids, new_ids = swap_ids(units, targets)
+    fields: dict[str, Any] = {}
+    if action is RequestExchange:
+        fields["reason"] = frame.slots.request or t.text
+    swap = action(
+        order_id=order.id,
+        item_ids=tuple(old_ids),
+        new_item_ids=tuple(new_ids),
+        payment_method_id=method.id,
+        **fields,
+    )
     said = named_items or named_option or named_method
-    if asked is None and not said and same_staging(frame, args):
+    if asked is None and not said and same_staging(frame, swap):
         return "unknown"
+    try:
+        preview = t.tools.preview(swap)
+    except InsufficientGiftCardBalance as refusal:
+        t.refused(refusal)
+        frame.slots_as(ChangeSlots).payment_method_id = None
+        others = [m for m in methods if m.id != method.id]
+        return ask_method(t, frame, others or methods, "payment_purpose_difference", order.id)
+    except StoreError as refusal:
+        t.refused(refusal)
+        return "done"
     shown = phrases.say(
         template,
         t.lang,
         order_id=order.id,
-        lines="\n".join(lines),
-        settle=settle_text(t.lang, difference, render.method_text(method, t.lang)),
+        lines="\n".join(swap_lines(t, preview)),
+        settle=settle_text(
+            t.lang,
+            difference_of(preview, order.total.currency),
+            render.method_text(method, t.lang),
+        ),
     )
-    return stage(t, frame, action, args, shown)
+    return stage(t, frame, preview, shown)
 
 
 def swap_refused(t: Turn, frame: Frame, staged: Staged, error: StoreError) -> Step:
     """After a refused swap: a method that could not pay or a variant gone is asked again."""
-    order_id = str(staged.args.get("order_id", ""))
+    action = staged.action
+    assert isinstance(action, ChangeItems | RequestExchange)
+    slots = frame.slots_as(ChangeSlots)
     if isinstance(error, (InsufficientGiftCardBalance, PaymentDeclined)):
-        frame.slots.pop("method_id", None)
+        slots.payment_method_id = None
         methods = [
-            m
-            for m in t.tools.customer().payment_methods
-            if m.id != staged.args.get("payment_method_id")
+            m for m in t.tools.customer().payment_methods if m.id != action.payment_method_id
         ]
         if methods:
-            return ask_method(t, frame, methods, "payment_purpose_difference", order_id)
+            return ask_method(t, frame, methods, "payment_purpose_difference", action.order_id)
     if isinstance(error, (VariantUnavailable, OutOfStock)):
         # The option sold out since it was shown: offer what is left.
-        frame.slots.pop("targets", None)
-        frame.slots.pop("staged_args", None)
-        order = t.tools.order(order_id)
-        units = [u for u in order.items if u.id in frame.slots.get("units", [])]
+        slots.targets, slots.staged = {}, None
+        order = t.tools.order(action.order_id)
+        units = [u for u in order.items if u.id in slots.units]
         if units:
             choose_targets(t, frame, units, None, [""])
             return "ask" if frame.asked == "option" else "done"
@@ -1034,26 +1054,24 @@ def transaction_note(t: Turn, result: OrderView, reason: str) -> str:
 def swap_for(t: Turn, frame: Frame, order: OrderView, asked: str | None) -> Step:
     """An item for another option of its product: a change while the order is pending, an
     exchange once it is delivered, whichever word the customer used ("换成蓝色" is both)."""
-    if order.kind == "retail" and order.status in PENDING:
+    if order.status in PENDING:
+        kind: Literal["change_items", "request_exchange"] = "change_items"
+    elif order.status in DELIVERED:
+        kind = "request_exchange"
+    else:
+        kind = "request_exchange" if frame.job == "exchange" else "change_items"
+    try:
+        t.tools.check_order(kind, order.id)
+    except StoreError as refusal:
+        t.refused(refusal)
+        return "done"
+    if kind == "change_items":
         frame.job = "change_items"
         return stage_swap(
-            t, frame, order, asked, action="change_items", template="change_items_staged"
+            t, frame, order, asked, action=ChangeItems, template="change_items_staged"
         )
-    if order.kind == "retail" and order.status in DELIVERED:
-        if order.return_request is not None or order.exchange_request is not None:
-            t.refused(AfterSalesAlreadyRequested(order.id))
-            return "done"
-        frame.job = "exchange"
-        return stage_swap(
-            t, frame, order, asked, action="request_exchange", template="exchange_staged"
-        )
-    if frame.job == "exchange":
-        t.refused(OrderNotReturnable(order.id, order.status))
-    elif order.kind != "retail":
-        t.say("items_food_order", order_id=order.id)
-    else:
-        t.refused(OrderNotModifiable(order.id, order.status, "items"))
-    return "done"
+    frame.job = "exchange"
+    return stage_swap(t, frame, order, asked, action=RequestExchange, template="exchange_staged")
 
 
 class ChangeItemsFlow(Flow):
@@ -1069,7 +1087,8 @@ class ChangeItemsFlow(Flow):
     def refused(self, t: Turn, staged: Staged, error: StoreError, frame: Frame) -> Step:
         return swap_refused(t, frame, staged, error)
 
-    def done(self, t: Turn, staged: Staged, result: OrderView) -> None:
+    def done(self, t: Turn, staged: Staged, result: OrderView | CustomerView) -> None:
+        assert isinstance(result, OrderView)
         t.say(
             "change_items_done",
             order_id=result.id,
@@ -1225,13 +1244,16 @@ class ChangeAddressFlow(Flow):
             return "ask" if frame.asked == "order" else "done"
         texts = texts_of(t, frame, asked)
         asked = None if asked == "order" else asked
-        if order.status not in STILL_PENDING:
-            t.refused(OrderNotModifiable(order.id, order.status, "address"))
-            return "done"
         if order.fulfilment == "pickup" or order.address is None:
             t.say("address_pickup", order_id=order.id)
             return "done"
+        try:
+            t.tools.check_order("change_address", order.id)
+        except StoreError as refusal:
+            t.refused(refusal)
+            return "done"
         fresh_order(frame, order)
+        slots = frame.slots_as(ChangeSlots)
         current = order.address
         saved = t.tools.customer().addresses
         address: AddressInput | None = None
@@ -1241,7 +1263,7 @@ class ChangeAddressFlow(Flow):
             address = next((as_input(a) for a in saved if a.id == picked), None)
             said = address is not None
         for i, text in enumerate(texts):
-            if address is not None or (i > 0 and frame.slots.get("address")):
+            if address is not None or (i > 0 and slots.address):
                 break
             written = written_address(text, current.country)
             chosen = saved_address(text, saved, current) if written is None else None
@@ -1253,18 +1275,21 @@ class ChangeAddressFlow(Flow):
                 frame.asked = "address"
                 t.say("address_incomplete")
                 return "ask"
-        if address is None and frame.slots.get("address"):
-            address = AddressInput(**frame.slots["address"])
+        if address is None and slots.address:
+            address = slots.address
         if address is None:
             return self.ask(t, frame, order.id, current, saved)
         if same_address(address, current):
             t.say("address_same", order_id=order.id, address=render.address_text(current))
-            frame.slots.pop("address", None)
+            slots.address = None
             return self.ask(t, frame, order.id, current, saved)
-        frame.slots["address"] = address.model_dump()
-        args = {"order_id": order.id, "address": address.model_dump()}
-        if asked is None and not said and same_staging(frame, args):
+        slots.address = address
+        change = ChangeAddress(order_id=order.id, address=address)
+        if asked is None and not said and same_staging(frame, change):
             return "unknown"
+        preview = previewed(t, change)
+        if preview is None:
+            return "done"
         shown = phrases.say(
             "address_staged",
             t.lang,
@@ -1273,7 +1298,7 @@ class ChangeAddressFlow(Flow):
             old=render.address_text(current),
             new=render.address_text(address),
         )
-        return stage(t, frame, "change_address", args, shown)
+        return stage(t, frame, preview, shown)
 
     @staticmethod
     def ask(
@@ -1291,7 +1316,8 @@ class ChangeAddressFlow(Flow):
         )
         return "ask"
 
-    def done(self, t: Turn, staged: Staged, result: OrderView) -> None:
+    def done(self, t: Turn, staged: Staged, result: OrderView | CustomerView) -> None:
+        assert isinstance(result, OrderView)
         shown = render.address_text(result.address) if result.address else ""
         t.say(
             "address_done",
@@ -1304,30 +1330,30 @@ class ChangeAddressFlow(Flow):
 # --- payment method -------------------------------------------------------------------------
 
 
-def paid_once(order: OrderView) -> bool:
-    """τ² changes the method of an order paid once and never adjusted since."""
-    return len(order.transactions) == 1 and order.transactions[0].kind == "payment"
-
-
 class ChangePaymentFlow(Flow):
     job = "change_payment"
 
     def run(self, t: Turn, frame: Frame) -> Step:
         asked = frame.asked
-        order = pick_shop_order(t, frame, STILL_PENDING, CHANGE_WHAT, usable=paid_once)
+        order = pick_shop_order(
+            t,
+            frame,
+            STILL_PENDING,
+            CHANGE_WHAT,
+            usable=lambda o: t.tools.allows("change_payment", o.id),
+        )
         if order is None:
             return "ask" if frame.asked == "order" else "done"
         texts = texts_of(t, frame, asked)
         asked = None if asked == "order" else asked
-        if order.status not in STILL_PENDING:
-            t.refused(OrderNotModifiable(order.id, order.status, "payment method"))
-            return "done"
-        payments = order.transactions
-        if not paid_once(order):
-            t.say("payment_changed_before", order_id=order.id)
+        try:
+            t.tools.check_order("change_payment", order.id)
+        except StoreError as refusal:
+            t.refused(refusal)
             return "done"
         fresh_order(frame, order)
-        paid = payments[0]
+        slots = frame.slots_as(ChangeSlots)
+        paid = order.transactions[0]
         methods = t.tools.customer().payment_methods
         others = [m for m in methods if m.id != paid.payment_method_id]
         if not others:
@@ -1340,38 +1366,40 @@ class ChangePaymentFlow(Flow):
         if picked in by_id:
             method, said = by_id[picked], True
         for i, text in enumerate(texts):
-            if method is not None or (i > 0 and frame.slots.get("method_id")):
+            if method is not None or (i > 0 and slots.payment_method_id):
                 break
             named = named_methods(text, methods)
             if len(named) > 1:
                 named = [m for m in named if m.id != paid.payment_method_id]
             if len(named) == 1 and named[0].id == paid.payment_method_id:
                 t.refused(SamePaymentMethod(paid.payment_method_id))
-                frame.slots.pop("method_id", None)
+                slots.payment_method_id = None
                 return ask_method(t, frame, others, "payment_purpose_order", order.id)
             if len(named) > 1:
                 return ask_method(t, frame, named, "payment_purpose_order", order.id)
             if named:
                 method, said = named[0], i == 0
-        if method is None and frame.slots.get("method_id") in by_id:
-            method = by_id[frame.slots["method_id"]]
+        if method is None and slots.payment_method_id in by_id:
+            method = by_id[slots.payment_method_id or ""]
         if method is None:
             return ask_method(t, frame, others, "payment_purpose_order", order.id)
-        if not covers(method, paid.amount):
-            t.refused(short_of(method, paid.amount))
-            frame.slots.pop("method_id", None)
+        change = ChangePayment(order_id=order.id, payment_method_id=method.id)
+        try:
+            preview = t.tools.preview(change)
+        except InsufficientGiftCardBalance as refusal:
+            t.refused(refusal)
+            slots.payment_method_id = None
             rest = [m for m in others if m.id != method.id]
             if not rest:
                 return "done"
             return ask_method(t, frame, rest, "payment_purpose_order", order.id)
-        frame.slots["method_id"] = method.id
-        args = {
-            "order_id": order.id,
-            "payment_method_id": method.id,
-            "amount": money_arg(paid.amount),
-        }
-        if asked is None and not said and same_staging(frame, args):
+        except StoreError as refusal:
+            t.refused(refusal)
+            return "done"
+        slots.payment_method_id = method.id
+        if asked is None and not said and same_staging(frame, change):
             return "unknown"
+        amount = preview.charged or paid.amount
         shown = phrases.say(
             "payment_staged",
             t.lang,
@@ -1379,25 +1407,25 @@ class ChangePaymentFlow(Flow):
             items=render.order_items(order, t.lang, t.name_of),
             old=method_named(methods, paid.payment_method_id, t.lang),
             new=render.method_text(method, t.lang),
-            amount=render.money(paid.amount),
+            amount=render.money(amount),
         )
-        return stage(t, frame, "change_payment", args, shown)
+        return stage(t, frame, preview, shown)
 
     def refused(self, t: Turn, staged: Staged, error: StoreError, frame: Frame) -> Step:
+        action = staged.action
+        assert isinstance(action, ChangePayment)
         if isinstance(error, (InsufficientGiftCardBalance, PaymentDeclined)):
-            frame.slots.pop("method_id", None)
-            frame.slots.pop("staged_args", None)
+            slots = frame.slots_as(ChangeSlots)
+            slots.payment_method_id = slots.staged = None
             methods = [
-                m
-                for m in t.tools.customer().payment_methods
-                if m.id != staged.args.get("payment_method_id")
+                m for m in t.tools.customer().payment_methods if m.id != action.payment_method_id
             ]
-            order_id = str(staged.args.get("order_id", ""))
             if methods:
-                return ask_method(t, frame, methods, "payment_purpose_order", order_id)
+                return ask_method(t, frame, methods, "payment_purpose_order", action.order_id)
         return "done"
 
-    def done(self, t: Turn, staged: Staged, result: OrderView) -> None:
+    def done(self, t: Turn, staged: Staged, result: OrderView | CustomerView) -> None:
+        assert isinstance(result, OrderView)
         methods = t.tools.customer().payment_methods
         changed = [tx for tx in result.transactions if tx.reason == "payment method changed"]
         paid = next((tx for tx in changed if tx.kind == "payment"), None)

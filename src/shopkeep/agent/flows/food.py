@@ -14,8 +14,9 @@ from shopkeep.agent import phrases, render
 from shopkeep.agent.extract import MENU_WORDS, SIZE_NAMES, match_choices
 from shopkeep.agent.flows.base import Flow, Step, Turn
 from shopkeep.agent.jobs import Language
-from shopkeep.agent.state import Frame, Staged
-from shopkeep.agent.tools import ShopTools, money_arg
+from shopkeep.agent.state import FoodSlots, Frame, PaymentWish, SlotOffer, Staged
+from shopkeep.agent.tools import ShopTools
+from shopkeep.store.actions import PlaceLocalOrder
 from shopkeep.store.catalog import normalize
 from shopkeep.store.errors import (
     CouponNotApplicable,
@@ -27,6 +28,7 @@ from shopkeep.store.errors import (
 from shopkeep.store.local import MenuLine
 from shopkeep.store.money import Money
 from shopkeep.store.views import (
+    AddressInput,
     CustomerView,
     LocalStoreView,
     MenuItemView,
@@ -461,15 +463,15 @@ class FoodFlow(Flow):
         if not menus.stores:
             t.say("food_what", stores="-")
             return "done"
-        sl = frame.slots
+        sl = frame.slots_as(FoodSlots)
         text = normalize(t.text)
         store_named, text = menus.mentioned_store(text)
         heard = store_named is not None
 
-        if frame.asked == "slot" and sl.get("offers") and self._pick_offer(t, sl, menus):
+        if frame.asked == "slot" and sl.offers and self._pick_offer(t, sl, menus):
             heard, store_named = True, None
-        elif frame.asked == "item" and t.x.ordinal is not None and sl.get("candidates"):
-            picked = _nth(sl["candidates"], t.x.ordinal)
+        elif frame.asked == "item" and t.x.ordinal is not None and sl.candidates:
+            picked = _nth(sl.candidates, t.x.ordinal)
             if picked in menus.items:
                 self._set_item(sl, menus.items[picked])
                 heard = True
@@ -480,16 +482,16 @@ class FoodFlow(Flow):
             if t.x.deny:
                 t.say("dropped")
                 return "done"
-            sl["fulfilment"] = "pickup"
+            sl.fulfilment = "pickup"
             heard = True
 
         heard = self._read_dish(t, sl, menus, store_named, text) or heard
         heard = self._read_details(t, sl, text) or heard
-        current = menus.items.get(sl.get("item") or "")
+        current = menus.items.get(sl.item or "")
         if current is not None:
             heard = self._read_options(t, sl, menus, current, text) or heard
         elif text.strip():
-            sl.setdefault("pending", []).append(text)
+            sl.pending.append(text)
 
         if not heard and (frame.asked is not None or current is not None):
             return "unknown"
@@ -498,16 +500,16 @@ class FoodFlow(Flow):
     # --- reading the message ---------------------------------------------------------------
 
     def _read_dish(
-        self, t: Turn, sl: dict[str, Any], menus: Menus, store_named: str | None, text: str
+        self, t: Turn, sl: FoodSlots, menus: Menus, store_named: str | None, text: str
     ) -> bool:
-        current = menus.items.get(sl.get("item") or "")
+        current = menus.items.get(sl.item or "")
         kind = next((k for k, words in KIND_WORDS.items() if words.search(text)), None)
         if store_named is not None:
-            sl["store"] = store_named
+            sl.store = store_named
         pool = menus.of(store_named) if store_named else list(menus.items.values())
         if kind and not store_named and current is None:
             pool = [i for i in pool if menus.stores[i.store_id].kind == kind] or pool
-        prefer = sl.get("store")
+        prefer = sl.store
         if current is not None:
             words = option_words(current.option_groups, [])
             dish, candidates = find_dishes(take_out(text, words), pool, prefer)
@@ -526,64 +528,64 @@ class FoodFlow(Flow):
                 self._set_item(sl, dish)
             return True
         if candidates:
-            sl["candidates"] = candidates
-            sl["choose"] = True
+            sl.candidates = candidates
+            sl.choose = True
             return True
         if store_named is not None and current is not None and current.store_id != store_named:
             other = substitute(current, menus.of(store_named))
             if other is not None:
                 self._set_item(sl, other)
             else:
-                sl.pop("item", None)
+                sl.item = None
             return True
         if store_named is not None:
-            sl.pop("candidates", None)  # a list from before: the store's menu is shown instead
+            sl.candidates = []  # a list from before: the store's menu is shown instead
         if current is None and kind is not None:
-            sl["kind"] = kind
+            sl.kind = kind
             return True
         return False
 
-    def _read_details(self, t: Turn, sl: dict[str, Any], text: str) -> bool:
+    def _read_details(self, t: Turn, sl: FoodSlots, text: str) -> bool:
         heard = False
         x = t.x
         if x.quantity is not None:
-            sl["quantity"] = x.quantity
+            sl.quantity = x.quantity
             heard = True
         pickup, delivery = PICKUP.search(text), DELIVERY.search(text)
         if pickup or delivery:
             last = max((m for m in (pickup, delivery) if m), key=lambda m: m.start())
-            sl["fulfilment"] = "delivery" if last is delivery else "pickup"
+            sl.fulfilment = "delivery" if last is delivery else "pickup"
             heard = True
         if x.times:
             hour, minute = x.times[0]
-            sl["time"] = f"{hour:02d}:{minute:02d}"
+            sl.time = f"{hour:02d}:{minute:02d}"
             heard = True
         if x.relative_day is not None:
-            sl["day"] = x.relative_day
+            sl.day = x.relative_day
             heard = True
         if SOONEST.search(text) and not x.times:
-            sl["time"] = None
-            sl["day"] = None
+            sl.time = None
+            sl.day = None
             heard = True
         if x.times or x.relative_day is not None or SOONEST.search(text):
-            sl.pop("offers", None)
+            sl.offers = []
         for kind, pattern in PAYMENT_KINDS:
             if pattern.search(text):
                 four = LAST_FOUR.search(text)
-                sl["payment"] = {"kind": kind, "last_four": four.group(1) if four else None}
-                sl.pop("payment_method_id", None)
+                sl.payment = PaymentWish(kind=kind, last_four=four.group(1) if four else None)
+                sl.payment_method_id = None
                 heard = True
                 break
         if x.coupon_codes:
-            sl["coupon"] = x.coupon_codes[0]
+            sl.coupon_code = x.coupon_codes[0]
             heard = True
         return heard
 
     def _read_options(
-        self, t: Turn, sl: dict[str, Any], menus: Menus, item: MenuItemView, text: str
+        self, t: Turn, sl: FoodSlots, menus: Menus, item: MenuItemView, text: str
     ) -> bool:
-        texts = [*sl.pop("pending", []), text]
-        chosen: dict[str, Any] = dict(sl.get("options") or {})
+        texts, sl.pending = [*sl.pending, text], []
+        chosen: dict[str, Any] = dict(sl.options)
         before = dict(chosen)
         store_groups = _store_groups(menus, item.store_id)
         own = {g.code for g in item.option_groups}
@@ -600,19 +602,16 @@ class FoodFlow(Flow):
                         group=localized(group.name, t.lang),
                     )
             chosen = {code: value for code, value in named.items() if code in own}
-        sl["options"] = chosen
+        sl.options = chosen
         return chosen != before
 
-    def _set_item(self, sl: dict[str, Any], item: MenuItemView) -> None:
-        sl["item"] = item.id
-        sl["store"] = item.store_id
-        sl.pop("candidates", None)
-        sl.pop("choose", None)
-        sl.pop("kind", None)
+    def _set_item(self, sl: FoodSlots, item: MenuItemView) -> None:
+        sl.item, sl.store = item.id, item.store_id
+        sl.candidates, sl.choose, sl.kind = [], False, None
         # Options carry over to the new dish where it has the same group and choice.
         valid = {g.code: {c.code for c in g.choices} for g in item.option_groups}
         kept: dict[str, Any] = {}
-        for code, value in (sl.get("options") or {}).items():
+        for code, value in sl.options.items():
             if code not in valid:
                 continue
             if isinstance(value, list):
@@ -621,67 +620,67 @@ class FoodFlow(Flow):
                     kept[code] = value
             elif value in valid[code]:
                 kept[code] = value
-        sl["options"] = kept
+        sl.options = kept
 
-    def _pick_option(self, sl: dict[str, Any], menus: Menus, code: str, ordinal: int) -> bool:
-        item = menus.items.get(sl.get("item") or "")
+    def _pick_option(self, sl: FoodSlots, menus: Menus, code: str, ordinal: int) -> bool:
+        item = menus.items.get(sl.item or "")
         group = next((g for g in item.option_groups if g.code == code), None) if item else None
         if group is None:
             return False
         choice = _nth([c.code for c in group.choices], ordinal)
         if choice is None:
             return False
-        options = dict(sl.get("options") or {})
+        options = dict(sl.options)
         options[code] = choice if group.max_choices == 1 else [choice]
-        sl["options"] = options
+        sl.options = options
         return True
 
-    def _pick_offer(self, t: Turn, sl: dict[str, Any], menus: Menus) -> bool:
-        offers: list[dict[str, Any]] = sl.get("offers") or []
-        chosen: dict[str, Any] | None = None
+    def _pick_offer(self, t: Turn, sl: FoodSlots, menus: Menus) -> bool:
+        offers = sl.offers
+        chosen: SlotOffer | None = None
         if t.x.ordinal is not None:
             chosen = _nth(offers, t.x.ordinal)
         else:
             store_named, _ = menus.mentioned_store(normalize(t.text))
-            fitting = [o for o in offers if store_named is None or o["store_id"] == store_named]
+            fitting = [o for o in offers if store_named is None or o.store_id == store_named]
             if t.x.times:
                 hour, minute = t.x.times[0]
                 clock = f"{hour:02d}:{minute:02d}"
                 fitting = [
                     o
                     for o in fitting
-                    if _local(o["slot"], menus.stores[o["store_id"]]).strftime("%H:%M") == clock
+                    if _local(o.slot, menus.stores[o.store_id]).strftime("%H:%M") == clock
                 ]
-                here = [o for o in fitting if o["store_id"] == sl.get("store")]
+                here = [o for o in fitting if o.store_id == sl.store]
                 fitting = here or fitting
                 if fitting:
                     chosen = fitting[0]
             elif store_named is not None and fitting:
                 chosen = fitting[0]
-        if chosen is None or chosen["store_id"] not in menus.stores:
+        if chosen is None or chosen.store_id not in menus.stores:
             return False
-        store = menus.stores[chosen["store_id"]]
-        item = menus.items.get(chosen.get("item") or "")
-        if item is not None and item.id != sl.get("item"):
+        store = menus.stores[chosen.store_id]
+        item = menus.items.get(chosen.item or "")
+        if item is not None and item.id != sl.item:
             self._set_item(sl, item)
-        sl["store"] = store.id
-        slot = _local(chosen["slot"], store)
+        sl.store = store.id
+        slot = _local(chosen.slot, store)
         today = _local(t.tools.store.ctx.clock().isoformat(), store).date()
-        sl["day"] = (slot.date() - today).days
-        sl["time"] = slot.strftime("%H:%M")
-        sl.pop("offers", None)
+        sl.day = (slot.date() - today).days
+        sl.time = slot.strftime("%H:%M")
+        sl.offers = []
         return True
 
     # --- deciding what comes next ----------------------------------------------------------
 
     def _next(self, t: Turn, frame: Frame, menus: Menus) -> Step:
-        sl = frame.slots
-        item = menus.items.get(sl.get("item") or "")
-        if item is None or sl.get("choose"):
+        sl = frame.slots_as(FoodSlots)
+        item = menus.items.get(sl.item or "")
+        if item is None or sl.choose:
             return self._ask_dish(t, frame, menus)
         store = menus.stores[item.store_id]
         for group in item.option_groups:
-            given = (sl.get("options") or {}).get(group.code)
+            given = sl.options.get(group.code)
             if group.required and group.default_choice is None and not given:
                 choices = ", ".join(
                     _choice_text(c.name, c.price_delta, t.lang) for c in group.choices
@@ -695,7 +694,7 @@ class FoodFlow(Flow):
                 )
                 return "ask"
         customer = t.tools.customer()
-        fulfilment = sl.get("fulfilment") or "pickup"
+        fulfilment = sl.fulfilment or "pickup"
         if fulfilment == "delivery" and customer.default_address is None:
             frame.asked = "fulfilment"
             t.say("food_no_address")
@@ -703,7 +702,7 @@ class FoodFlow(Flow):
         method = self._method(t, frame, customer)
         if method is None:
             return "ask"
-        need = int(sl.get("quantity") or 1)
+        need = sl.quantity or 1
         now = t.tools.store.ctx.clock()
         if fulfilment == "delivery" and not store.offers_delivery:
             return self._offer(
@@ -715,12 +714,12 @@ class FoodFlow(Flow):
         return self._stage(t, frame, store, item, chosen, method, customer)
 
     def _ask_dish(self, t: Turn, frame: Frame, menus: Menus) -> Step:
-        sl = frame.slots
-        candidates: list[str] = [c for c in sl.get("candidates") or [] if c in menus.items]
-        store_id = sl.get("store")
-        if not candidates and store_id in menus.stores:
+        sl = frame.slots_as(FoodSlots)
+        candidates: list[str] = [c for c in sl.candidates if c in menus.items]
+        store_id = sl.store
+        if store_id is not None and not candidates and store_id in menus.stores:
             candidates = [i.id for i in menus.of(store_id)][:5]
-            sl["candidates"] = candidates
+            sl.candidates = candidates
             frame.asked = "item"
             t.say(
                 "food_store_menu",
@@ -728,14 +727,14 @@ class FoodFlow(Flow):
                 items=self._dish_list(candidates, menus, t.lang),
             )
             return "ask"
-        if not candidates and sl.get("kind"):
-            kind = sl["kind"]
+        if not candidates and sl.kind:
+            kind = sl.kind
             stores = [s for s in menus.stores.values() if s.kind == kind]
             # One dish from each store of the kind first, so the customer sees the choice of stores.
             firsts = [menus.of(s.id)[0].id for s in stores if menus.of(s.id)]
             rest = [i.id for s in stores for i in menus.of(s.id) if i.id not in firsts]
             candidates = (firsts + rest)[:3]
-            sl["candidates"] = candidates
+            sl.candidates = candidates
         if candidates:
             frame.asked = "item"
             t.say("food_which", items=self._dish_list(candidates, menus, t.lang))
@@ -758,24 +757,24 @@ class FoodFlow(Flow):
         return "\n".join(lines)
 
     def _method(self, t: Turn, frame: Frame, customer: CustomerView) -> PaymentMethodView | None:
-        sl = frame.slots
+        sl = frame.slots_as(FoodSlots)
         methods = customer.payment_methods
-        wanted = sl.get("payment")
+        wanted = sl.payment
         if wanted:
             fitting = [
                 m
                 for m in methods
-                if m.source == wanted["kind"] and (wanted.get("last_four") in (None, m.last_four))
+                if m.source == wanted.kind and (wanted.last_four in (None, m.last_four))
             ]
             if not fitting:
-                sl.pop("payment", None)
+                sl.payment = None
                 frame.asked = "payment"
                 listed = ", ".join(render.method_text(m, t.lang) for m in methods) or "-"
                 t.say("food_no_method", methods=listed)
                 return None
-            sl["payment_method_id"] = fitting[0].id
-            sl.pop("payment", None)
-        chosen = next((m for m in methods if m.id == sl.get("payment_method_id")), None)
+            sl.payment_method_id = fitting[0].id
+            sl.payment = None
+        chosen = next((m for m in methods if m.id == sl.payment_method_id), None)
         if chosen is None and methods:
             chosen = methods[0]
         if chosen is None:
@@ -783,15 +782,13 @@ class FoodFlow(Flow):
             frame.asked = "payment"
         return chosen
 
-    def _wanted(
-        self, sl: dict[str, Any], store: LocalStoreView, now: datetime
-    ) -> tuple[datetime, bool]:
+    def _wanted(self, sl: FoodSlots, store: LocalStoreView, now: datetime) -> tuple[datetime, bool]:
         """The moment asked for in the store's zone, and whether a time of day was given (else
         it is the start of the day asked for, or now: the soonest slot)."""
         zone = ZoneInfo(store.timezone)
         today: date = now.astimezone(zone).date()
-        day = sl.get("day")
-        clock = sl.get("time")
+        day = sl.day
+        clock = sl.time
         if clock is None and day is None:
             return now, False
         on = today + timedelta(days=int(day or 0))
@@ -801,7 +798,7 @@ class FoodFlow(Flow):
         return datetime(on.year, on.month, on.day, hour, minute, tzinfo=zone), True
 
     def _slot(
-        self, t: Turn, sl: dict[str, Any], store: LocalStoreView, need: int, now: datetime
+        self, t: Turn, sl: FoodSlots, store: LocalStoreView, need: int, now: datetime
     ) -> datetime | Unavailable:
         local = t.tools.store.local
         moment, exact = self._wanted(sl, store, now)
@@ -823,16 +820,16 @@ class FoodFlow(Flow):
     def _offer(
         self, t: Turn, frame: Frame, menus: Menus, item: MenuItemView, why: Unavailable
     ) -> Step:
-        sl = frame.slots
+        sl = frame.slots_as(FoodSlots)
         store = menus.stores[item.store_id]
-        need = int(sl.get("quantity") or 1)
+        need = sl.quantity or 1
         now = t.tools.store.ctx.clock()
         start = max(why.at, now)
         local = t.tools.store.local
-        offers: list[dict[str, Any]] = []
+        offers: list[SlotOffer] = []
         if why.reason != "pickup_only":
             offers = [
-                {"store_id": store.id, "item": item.id, "slot": s.starts_at.isoformat()}
+                SlotOffer(store_id=store.id, item=item.id, slot=s.starts_at.isoformat())
                 for s in local.slots(store.id, start=start, need=need, count=3)
             ]
         offers += self._nearby(t, menus, store, item, start, need, why.reason == "pickup_only")
@@ -847,7 +844,7 @@ class FoodFlow(Flow):
         start: datetime,
         need: int,
         delivering: bool,
-    ) -> list[dict[str, Any]]:
+    ) -> list[SlotOffer]:
         others = sorted(
             (
                 s
@@ -865,7 +862,7 @@ class FoodFlow(Flow):
             free = t.tools.store.local.slots(other.id, start=start, need=need, count=1)
             if dish is not None and free:
                 found.append(
-                    {"store_id": other.id, "item": dish.id, "slot": free[0].starts_at.isoformat()}
+                    SlotOffer(store_id=other.id, item=dish.id, slot=free[0].starts_at.isoformat())
                 )
         return found
 
@@ -876,9 +873,9 @@ class FoodFlow(Flow):
         menus: Menus,
         store: LocalStoreView,
         why: Unavailable,
-        offers: list[dict[str, Any]],
+        offers: list[SlotOffer],
     ) -> Step:
-        sl = frame.slots
+        sl = frame.slots_as(FoodSlots)
         now = t.tools.store.ctx.clock()
         name = localized(store.name, t.lang)
         if why.reason == "pickup_only":
@@ -890,20 +887,20 @@ class FoodFlow(Flow):
             if why.reason != "pickup_only":
                 t.say("food_no_offers", store=name)
             frame.asked = "fulfilment" if why.reason == "pickup_only" else None
-            sl.pop("offers", None)
+            sl.offers = []
             return "ask" if why.reason == "pickup_only" else "done"
-        current = sl.get("item")
+        current = sl.item
         lines = []
         for n, offer in enumerate(offers, 1):
-            at = menus.stores[offer["store_id"]]
-            slot = datetime.fromisoformat(offer["slot"])
+            at = menus.stores[offer.store_id]
+            slot = datetime.fromisoformat(offer.slot)
             line = f"{n}. {when_text(slot, at, now, t.lang)} — {localized(at.name, t.lang)}"
-            dish = menus.items.get(offer["item"])
+            dish = menus.items.get(offer.item or "")
             if dish is not None and dish.id != current:
                 aside = f"{localized(dish.name, t.lang)}{render.SEP[t.lang]}"
                 line += _aside(aside + render.money(dish.price), t.lang)
             lines.append(line)
-        sl["offers"] = offers
+        sl.offers = offers
         frame.asked = "slot"
         t.say("food_offers", offers="\n".join(lines))
         return "ask"
@@ -918,45 +915,39 @@ class FoodFlow(Flow):
         method: PaymentMethodView,
         customer: CustomerView,
     ) -> Step:
-        sl = frame.slots
-        fulfilment = sl.get("fulfilment") or "pickup"
-        line = {
-            "menu_item_id": item.id,
-            "quantity": int(sl.get("quantity") or 1),
-            "options": dict(sl.get("options") or {}),
-        }
+        sl = frame.slots_as(FoodSlots)
+        fulfilment = sl.fulfilment or "pickup"
+        line = MenuLine(menu_item_id=item.id, quantity=sl.quantity or 1, options=dict(sl.options))
         quote = self._quote(t, sl, store, line, fulfilment)
         if quote is None:
             return "done"
-        address = customer.default_address if fulfilment == "delivery" else None
-        address_args = (
-            {
-                "address1": address.address1,
-                "address2": address.address2,
-                "city": address.city,
-                "state": address.state,
-                "country": address.country,
-                "zip": address.zip,
-            }
-            if address is not None
+        home = customer.default_address if fulfilment == "delivery" else None
+        address = (
+            AddressInput(**home.model_dump(include=set(AddressInput.model_fields)))
+            if home is not None
             else None
         )
-        zone = ZoneInfo(store.timezone)
-        args: dict[str, Any] = {
-            "store_id": store.id,
-            "lines": [line],
-            "slot_start": slot.astimezone(zone).isoformat(),
-            "payment_method_id": method.id,
-            "fulfilment": fulfilment,
-            "address": address_args,
-            "coupon_code": quote.coupon_code,
-            "expected_total": money_arg(quote.total),
-        }
+        order = PlaceLocalOrder(
+            store_id=store.id,
+            lines=(line,),
+            slot_start=slot.astimezone(ZoneInfo(store.timezone)),
+            payment_method_id=method.id,
+            fulfilment=fulfilment,
+            address=address,
+            coupon_code=quote.coupon_code,
+            expected_total=quote.total,
+        )
+        try:
+            preview = t.tools.preview(order)
+        except StoreError as refusal:
+            t.refused(refusal)
+            return "done"
+        assert preview.quote is not None
         now = t.tools.store.ctx.clock()
-        rows = [self._line_text(q, item, t.lang) for q in quote.lines]
-        rows += _totals(quote, fulfilment, t.lang)
-        if address is not None:
-            rows.append(f"{DELIVER_TO[t.lang]}: {address.one_line()}")
+        rows = [self._line_text(q, item, t.lang) for q in preview.quote.lines]
+        rows += _totals(preview.quote, fulfilment, t.lang)
+        if home is not None:
+            rows.append(f"{DELIVER_TO[t.lang]}: {home.one_line()}")
         rows.append(f"{render.label('pay_with', t.lang)}: {render.method_text(method, t.lang)}")
         shown = phrases.say(
             "food_staged",
@@ -970,25 +961,25 @@ class FoodFlow(Flow):
             ),
             lines="\n".join(rows),
         )
-        t.tools.stage("place_local_order", self.job, args, shown)
+        t.tools.stage(preview, self.job, shown)
         t.add(shown)
         frame.asked = None
-        sl.pop("offers", None)
+        sl.offers = []
         return "staged"
 
     def _quote(
-        self, t: Turn, sl: dict[str, Any], store: LocalStoreView, line: dict[str, Any], how: str
+        self, t: Turn, sl: FoodSlots, store: LocalStoreView, line: MenuLine, how: str
     ) -> Quote | None:
         local = t.tools.store.local
-        lines = [MenuLine(**line)]
+        lines = [line]
         try:
             return local.quote(
-                t.tools.customer_id, store.id, lines, fulfilment=how, coupon_code=sl.get("coupon")
+                t.tools.customer_id, store.id, lines, fulfilment=how, coupon_code=sl.coupon_code
             )
         except (CouponNotFound, CouponNotApplicable) as error:
             # The coupon is explained and left out; the order itself can still go ahead.
             t.refused(error)
-            sl.pop("coupon", None)
+            sl.coupon_code = None
         except StoreError as error:
             t.refused(error)
             return None
@@ -1013,27 +1004,28 @@ class FoodFlow(Flow):
 
     # --- after the customer's answer -------------------------------------------------------
 
-    def done(self, t: Turn, staged: Staged, result: OrderView) -> None:
-        store = t.tools.store.local.store(staged.args["store_id"])
-        slot = datetime.fromisoformat(staged.args["slot_start"])
-        fulfilment = staged.args.get("fulfilment", "pickup")
+    def done(self, t: Turn, staged: Staged, result: OrderView | CustomerView) -> None:
+        assert isinstance(result, OrderView) and isinstance(staged.action, PlaceLocalOrder)
+        action = staged.action
+        store = t.tools.store.local.store(action.store_id)
         t.say(
             "food_done",
             order_id=result.id,
             store=localized(store.name, t.lang),
-            mode=MODES[fulfilment][t.lang].lower(),
-            when=when_text(slot, store, t.tools.store.ctx.clock(), t.lang),
+            mode=MODES[action.fulfilment][t.lang].lower(),
+            when=when_text(action.slot_start, store, t.tools.store.ctx.clock(), t.lang),
             total=render.money(result.total),
         )
 
     def refused(self, t: Turn, staged: Staged, error: StoreError, frame: Frame) -> Step:
         """The slot filled up (or closed) between the summary and the yes: offer what the store
         says is still open, here and nearby, and wait for the customer's pick."""
-        if not isinstance(error, SlotFull | StoreClosed):
+        action = staged.action
+        if not isinstance(error, SlotFull | StoreClosed) or not isinstance(action, PlaceLocalOrder):
             return "done"
         menus = Menus.read(t.tools)
-        store = menus.stores.get(staged.args["store_id"])
-        item = menus.items.get(staged.args["lines"][0]["menu_item_id"])
+        store = menus.stores.get(action.store_id)
+        item = menus.items.get(action.lines[0].menu_item_id)
         if store is None or item is None:
             return "done"
         offers = []
@@ -1043,13 +1035,10 @@ class FoodFlow(Flow):
                 continue
             dish = item if at.id == store.id else substitute(item, menus.of(at.id))
             if dish is not None:
-                offers.append({"store_id": at.id, "item": dish.id, "slot": alternative["slot"]})
-        frame.slots["item"] = item.id
-        frame.slots["store"] = store.id
-        why = Unavailable(
-            "full" if isinstance(error, SlotFull) else "closed",
-            datetime.fromisoformat(staged.args["slot_start"]),
-        )
+                offers.append(SlotOffer(store_id=at.id, item=dish.id, slot=alternative["slot"]))
+        slots = frame.slots_as(FoodSlots)
+        slots.item, slots.store = item.id, store.id
+        why = Unavailable("full" if isinstance(error, SlotFull) else "closed", action.slot_start)
         return self._show_offers(t, frame, menus, store, why, offers)
 
 

@@ -7,9 +7,12 @@ import re
 from shopkeep.agent import phrases, render
 from shopkeep.agent.flows.base import Flow, Step, Turn, pick_order
 from shopkeep.agent.jobs import Language
-from shopkeep.agent.state import Frame, Staged
-from shopkeep.agent.tools import money_arg
-from shopkeep.store.views import OrderView
+from shopkeep.agent.state import Frame, OrderSlots, Staged
+from shopkeep.store.actions import CancelOrder
+from shopkeep.store.errors import StoreError
+from shopkeep.store.lifecycle import OPEN_TO
+from shopkeep.store.money import Money
+from shopkeep.store.views import CustomerView, OrderView
 
 phrases.register(
     {
@@ -42,15 +45,11 @@ phrases.register(
 )
 
 CANCEL_WHAT: dict[Language, str] = {"en": "cancelled", "zh": "取消", "ko": "취소"}
-PENDING = {"pending"}
 
 MISTAKE = re.compile(
     r"mistake|accident|wrong(ly)?|by error|错|误|下错|买错|실수|잘못", re.IGNORECASE
 )
-REASONS = {
-    "no longer needed": {"en": "no longer needed", "zh": "不再需要", "ko": "더 이상 필요 없음"},
-    "ordered by mistake": {"en": "ordered by mistake", "zh": "误下单", "ko": "실수로 주문"},
-}
+BY_MISTAKE = "ordered by mistake"
 
 
 class OrderStatusFlow(Flow):
@@ -82,40 +81,35 @@ class CancelFlow(Flow):
     job = "cancel"
 
     def run(self, t: Turn, frame: Frame) -> Step:
-        if MISTAKE.search(t.text):
-            frame.slots["reason"] = "ordered by mistake"
-        order = pick_order(t, frame, PENDING, CANCEL_WHAT)
+        slots = frame.slots_as(OrderSlots)
+        reasons = t.tools.store.ctx.policy.cancel_reasons
+        if MISTAKE.search(t.text) and BY_MISTAKE in reasons:
+            slots.reason = BY_MISTAKE
+        order = pick_order(t, frame, set(OPEN_TO["cancel_order"]), CANCEL_WHAT)
         if order is None:
             return "ask" if frame.asked == "order" else "done"
-        if order.status not in PENDING:
-            from shopkeep.store.errors import OrderNotCancellable
-
-            t.refused(OrderNotCancellable(order.id, order.status))
+        reason = slots.reason or reasons[0]
+        try:
+            preview = t.tools.preview(CancelOrder(order_id=order.id, reason=reason))
+        except StoreError as refusal:
+            t.refused(refusal)
             return "done"
-        reason = frame.slots.get("reason", "no longer needed")
-        refund = order.total
         shown = phrases.say(
             "cancel_staged",
             t.lang,
             order_id=order.id,
             items=render.order_items(order, t.lang, t.name_of),
-            reason=REASONS[reason][t.lang],
-            refund=render.money(refund),
+            reason=render.cancel_reason(reason, t.lang),
+            refund=render.money(preview.refunded or Money.zero(order.total.currency)),
         )
-        t.tools.stage(
-            "cancel_order",
-            self.job,
-            {"order_id": order.id, "reason": reason, "refund": money_arg(refund)},
-            shown,
-        )
+        t.tools.stage(preview, self.job, shown)
         t.add(shown)
         frame.asked = None
         return "staged"
 
-    def done(self, t: Turn, staged: Staged, result: OrderView) -> None:
+    def done(self, t: Turn, staged: Staged, result: OrderView | CustomerView) -> None:
+        assert isinstance(result, OrderView)
         refunded = sum((tx.amount.amount for tx in result.transactions if tx.kind == "refund"), 0)
-        from shopkeep.store.money import Money
-
         t.say(
             "cancel_done",
             order_id=result.id,

@@ -10,6 +10,15 @@ from typing import Any
 from sqlalchemy import select
 
 from shopkeep.store import Store
+from shopkeep.store.actions import (
+    CancelOrder,
+    ChangeAddress,
+    ChangeItems,
+    ChangePayment,
+    RequestExchange,
+    RequestReturn,
+    StoreAction,
+)
 from shopkeep.store.errors import OrderNotFound
 from shopkeep.store.models import Order
 from shopkeep.store.views import AddressInput
@@ -118,41 +127,42 @@ def replay(store: Store, name: str, arguments: Mapping[str, Any]) -> None:
             )
 
 
-def tau2_call(action: str, args: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
-    """The τ² tool call that does what the assistant's committed action did (its staged
-    arguments); None for an action τ²'s retail has no tool for (placing an order)."""
+def tau2_call(action: StoreAction) -> tuple[str, dict[str, Any]] | None:
+    """The τ² tool call that does what the assistant's committed action did (as staged, which
+    the customer said yes to); None for placing an order (τ²'s retail has no tool for it) and
+    for a default-address change (τ²'s call names the user, which the action does not)."""
     match action:
-        case "cancel_order":
-            return "cancel_pending_order", {"order_id": args["order_id"], "reason": args["reason"]}
-        case "change_address":
-            address = args["address"]
+        case CancelOrder():
+            return "cancel_pending_order", {"order_id": action.order_id, "reason": action.reason}
+        case ChangeAddress():
+            address = action.address.model_dump()
             return "modify_pending_order_address", {
-                "order_id": args["order_id"],
+                "order_id": action.order_id,
                 **{name: address.get(name, "") for name in ADDRESS_FIELDS},
             }
-        case "change_payment":
+        case ChangePayment():
             return "modify_pending_order_payment", {
-                "order_id": args["order_id"],
-                "payment_method_id": args["payment_method_id"],
+                "order_id": action.order_id,
+                "payment_method_id": action.payment_method_id,
             }
-        case "change_items":
+        case ChangeItems():
             return "modify_pending_order_items", {
-                "order_id": args["order_id"],
-                "item_ids": list(args["item_ids"]),
-                "new_item_ids": list(args["new_item_ids"]),
-                "payment_method_id": args["payment_method_id"],
+                "order_id": action.order_id,
+                "item_ids": list(action.item_ids),
+                "new_item_ids": list(action.new_item_ids),
+                "payment_method_id": action.payment_method_id,
             }
-        case "request_return":
+        case RequestReturn():
             return "return_delivered_order_items", {
-                "order_id": args["order_id"],
-                "item_ids": list(args["item_ids"]),
-                "payment_method_id": args["refund_method_id"],
+                "order_id": action.order_id,
+                "item_ids": list(action.item_ids),
+                "payment_method_id": action.refund_method_id,
             }
-        case "request_exchange":
+        case RequestExchange():
             return "exchange_delivered_order_items", {
-                "order_id": args["order_id"],
-                "item_ids": list(args["item_ids"]),
-                "new_item_ids": list(args["new_item_ids"]),
-                "payment_method_id": args["payment_method_id"],
+                "order_id": action.order_id,
+                "item_ids": list(action.item_ids),
+                "new_item_ids": list(action.new_item_ids),
+                "payment_method_id": action.payment_method_id,
             }
     return None

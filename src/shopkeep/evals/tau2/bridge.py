@@ -28,6 +28,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from shopkeep.agent.result import TurnResult
+from shopkeep.agent.state import Staged, staged_kind
 from shopkeep.evals.demo import EVAL_NOW, ShopState, customer_emails, shop_state
 from shopkeep.evals.runner import (
     FATAL,
@@ -455,10 +456,10 @@ class _Conversation:
             kind = event.get("kind")
             if kind == "committed":
                 action = str(event.get("action"))
-                if staged_before is None or staged_before.get("action") != action:
+                if staged_before is None or staged_kind(dict(staged_before)) != action:
                     self.notes.append(f"turn {turn}: committed {action} with nothing staged")
                     continue
-                mapped = tau2_call(action, staged_before.get("args") or {})
+                mapped = tau2_call(Staged.model_validate(staged_before).action)
                 if mapped is None:
                     self.notes.append(f"turn {turn}: {action} has no τ² tool")
                     continue
