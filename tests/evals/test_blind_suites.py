@@ -15,6 +15,8 @@ from shopkeep.evals.tau2.tasks import load_tasks
 
 SCENARIOS = Path(__file__).parents[2] / "scenarios"
 BLIND = SCENARIOS / "blind"
+DROPPED = {"dev": {"zh": 1}, "test": {}}
+"""Cases dropped because the shop's data made them ambiguous (scenarios/blind/README.md)."""
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +29,8 @@ def test_that_each_half_of_the_blind_shop_suite_names_only_what_the_demo_shop_ha
     shop: DemoShop, half: str
 ) -> None:
     scenarios = load_suite(BLIND / "shop" / half)
-    assert Counter(s.language for s in scenarios) == {"en": 36, "zh": 36, "ko": 36}
+    expected = {lang: 36 - DROPPED[half].get(lang, 0) for lang in ("en", "zh", "ko")}
+    assert Counter(s.language for s in scenarios) == expected
     store = shop.fresh(f"blind-{half}")
     try:
         assert check_references(scenarios, store) == []

@@ -384,6 +384,50 @@ def test_that_placed_orders_are_matched_by_their_facts_and_an_extra_one_was_not_
     assert not extra.success
 
 
+def test_that_a_gift_card_paying_an_order_asked_for_but_made_wrong_is_no_action_not_asked_for(
+    shop: DemoShop,
+) -> None:
+    store = shop.fresh("gift-card-payer")
+    try:
+        customer = next(
+            c
+            for c in (store.customers.get(o.customer_id) for o in shop_state(store).orders.values())
+            if any(
+                m.source == "gift_card" and m.balance and m.balance.amount > 5000
+                for m in c.payment_methods
+            )
+        )
+    finally:
+        shop.discard(store)
+    card = next(m.id for m in customer.payment_methods if m.source == "gift_card")
+
+    def place(store: Store, _text: str) -> tuple[str, list[dict[str, Any]], None]:
+        hit = store.catalog.search("cable", limit=5)[0]
+        variant = next(v for v in hit.matching_variants if v.in_stock)
+        order = store.checkout.place_order(
+            customer.id,
+            payment_method_id=card,
+            idempotency_key="gift",
+            lines=[LineRequest(variant_id=variant.id, quantity=1)],
+        )
+        events: list[dict[str, Any]] = [
+            {"kind": "committed", "action": "place_order", "staged_turn": 1, "order_id": order.id},
+            {"kind": "order_placed", "order_id": order.id},
+        ]
+        return f"Placed {order.id}", events, None
+
+    wrong = scenario(
+        ["buy a cable", "yes"], {"placed": [{"total_minor": 1}]}, customer=customer.email
+    )
+    asked = play(shop, wrong, playback(say("Shall I?", {"action": "place_order"}), place))
+    assert asked.unwanted == [] and asked.failures and not asked.success
+    none = scenario(["buy a cable", "yes"], {"placed": []}, customer=customer.email)
+    extra = play(shop, none, playback(say("Shall I?", {"action": "place_order"}), place))
+    [order_id] = extra.placed_orders
+    assert extra.unwanted[0].detail == f"order {order_id} placed, not asked for"
+    assert extra.unwanted[1].detail.startswith(f"gift card {card} balance went from")
+
+
 def test_that_a_crash_is_recorded_and_the_suite_goes_on(
     shop: DemoShop, pending: PendingOrder
 ) -> None:

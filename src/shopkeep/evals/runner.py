@@ -471,14 +471,15 @@ class Judgement:
             for order_id in self.changed_orders()
             if order_id not in to_change
         ]
-        extra = len(self.new_orders) - len(self.expect.placed)
-        if extra > 0:
-            unmatched = [i for i in self.new_orders if i not in self.matched.values()]
-            found += [
-                Unwanted(detail=f"order {order_id} placed, not asked for")
-                for order_id in unmatched[-extra:]
-            ]
-        expected = to_change | set(self.matched.values())
+        extra = max(0, len(self.new_orders) - len(self.expect.placed))
+        unmatched = [i for i in self.new_orders if i not in self.matched.values()]
+        not_asked = unmatched[len(unmatched) - extra :] if extra else []
+        found += [
+            Unwanted(detail=f"order {order_id} placed, not asked for") for order_id in not_asked
+        ]
+        # An order asked for but made wrong (another quantity, say) is a failure, not an action
+        # nobody asked for: what it paid with a gift card is explained by it.
+        expected = to_change | {i for i in self.new_orders if i not in not_asked}
         for card, balance in sorted(self.after.gift_cards.items()):
             was = self.before.gift_cards.get(card, 0)
             if balance != was and not self._explained(card, expected):
