@@ -45,6 +45,8 @@ HOLDING = {
     OrderStatus.PROCESSED,
     OrderStatus.DELIVERED,
     OrderStatus.RETURN_REQUESTED,
+    # the customer keeps the items until the exchange completes; the replacements are held too
+    OrderStatus.EXCHANGE_REQUESTED,
 }
 
 
