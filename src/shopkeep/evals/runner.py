@@ -215,18 +215,8 @@ def run_suite(
     """Every scenario in turn, with a progress bar on `console` when one is given."""
     started_at, started = datetime.now(UTC), time.perf_counter()
     results: list[ScenarioResult] = []
-    with Progress(
-        TextColumn("[bold]{task.fields[mode]}[/bold]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[passed]} passed"),
-        TimeElapsedColumn(),
-        TextColumn("{task.description}"),
-        console=console,
-        disable=console is None,
-        transient=False,
-    ) as progress:
-        task = progress.add_task("", total=len(scenarios), mode=mode, passed=0)
+    with progress_bar(mode, console) as progress:
+        task = progress.add_task("", total=len(scenarios), passed=0)
         for scenario in scenarios:
             progress.update(task, description=scenario.id)
             results.append(run_scenario(scenario, shop, assistant_for, prices, mode=mode))
@@ -240,6 +230,23 @@ def run_suite(
         started_at=started_at,
         wall_seconds=time.perf_counter() - started,
         results=results,
+    )
+
+
+def progress_bar(label: str, console: Console | None) -> Progress:
+    """A run's progress: the label, the bar, how many of how many, how many passed, the time,
+    and what is being played (`passed` and the description are the task's fields). Silent
+    without a console."""
+    return Progress(
+        TextColumn(f"[bold]{label}[/bold]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[passed]} passed"),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=console,
+        disable=console is None,
+        transient=False,
     )
 
 

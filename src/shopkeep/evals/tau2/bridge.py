@@ -25,7 +25,6 @@ from typing import Any, Literal, Protocol
 
 from pydantic import computed_field
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from shopkeep.agent.result import TurnResult
 from shopkeep.agent.state import Staged, staged_kind
@@ -38,6 +37,7 @@ from shopkeep.evals.runner import (
     ScenarioResult,
     SuiteRun,
     TurnRecord,
+    progress_bar,
     repeated_questions,
     turn_record,
 )
@@ -306,17 +306,7 @@ def run_tau2(
     started_at, started = datetime.now(UTC), time.perf_counter()
     seeds = trial_seeds(seed, trials)
     results: list[TrialRun] = []
-    with Progress(
-        TextColumn(f"[bold]τ² {mode}[/bold]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[passed]} passed"),
-        TimeElapsedColumn(),
-        TextColumn("{task.description}"),
-        console=console,
-        disable=console is None,
-        transient=False,
-    ) as progress:
+    with progress_bar(f"τ² {mode}", console) as progress:
         bar = progress.add_task("", total=len(tasks) * trials, passed=0)
         for task in tasks:
             for trial in range(trials):
@@ -378,17 +368,7 @@ def run_tau2_scripts(
     by_id = {t.id: t for t in tasks}
     started_at, started = datetime.now(UTC), time.perf_counter()
     results: list[TrialRun] = []
-    with Progress(
-        TextColumn(f"[bold]τ² scripted {mode}[/bold]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[passed]} passed"),
-        TimeElapsedColumn(),
-        TextColumn("{task.description}"),
-        console=console,
-        disable=console is None,
-        transient=False,
-    ) as progress:
+    with progress_bar(f"τ² scripted {mode}", console) as progress:
         bar = progress.add_task("", total=len(scripts), passed=0)
         for script in scripts:
             progress.update(bar, description=script.id)
