@@ -25,7 +25,13 @@ from shopkeep.logs import holds_card_number
 from shopkeep.store.actions import PLACEMENTS
 from shopkeep.store.errors import StoreError
 from shopkeep.store.shop import Store
-from shopkeep.store.views import ConversationView, HandoffInput, MessageInput, OrderView
+from shopkeep.store.views import (
+    ConversationView,
+    CustomerView,
+    HandoffInput,
+    MessageInput,
+    OrderView,
+)
 
 Mode = Literal["flows", "tools", "baseline"]
 
@@ -341,9 +347,9 @@ class _TurnRun:
             s.staged = None
             t.say("dropped")
             return
-        frame = s.frame
-        if frame is not None and frame.asked == "identity" and self.verify(frame):
+        if self.identify():
             return
+        frame = s.frame
         guesses = _about_one_product(t, _food_or_shop(t, guess_jobs(t.text, t.lang)))
         strong = guesses[0][0] if guesses and guesses[0][1] >= STRONG else None
         if frame is not None and _flow_first(frame.job, strong, t):
@@ -454,40 +460,72 @@ class _TurnRun:
 
     # --- identity ---------------------------------------------------------------------------
 
-    def verify(self, frame: Frame) -> bool:
-        """Try the message as proof of identity; True when the turn is handled."""
-        t, s, x = self.t, self.t.state, self.t.x
-        customer = None
-        tried = False
+    def proof(self) -> tuple[CustomerView | None, bool]:
+        """The customer the message proves to be — an email, or a name with a zip code written
+        anywhere in it, in any order or script — and whether it offered any proof at all."""
+        t, x = self.t, self.t.x
         for email in x.emails:
-            tried = True
             customer = t.tools.verify_email(email)
-            if customer:
-                break
-        if customer is None and x.zip_codes and x.names:
-            for first, last in x.names:
-                tried = True
-                customer = t.tools.verify_name_zip(first, last, x.zip_codes[0])
-                if customer is None:
-                    customer = t.tools.verify_name_zip(last, first, x.zip_codes[0])
-                if customer:
-                    break
+            if customer is not None:
+                return customer, True
+        for zip_code in x.zip_codes:
+            customer = t.tools.verify_named(zip_code, t.text)
+            if customer is not None:
+                return customer, True
+        return None, bool(x.emails or (x.zip_codes and x.names))
+
+    def identify(self) -> bool:
+        """Proof of identity given at any moment, whether or not it was asked for: checked, and
+        never asked for again. True when the turn is handled."""
+        t, s = self.t, self.t.state
+        if s.customer_id is not None or not (t.x.emails or t.x.zip_codes):
+            return False
+        frame = s.frame
+        if frame is not None and frame.asked == "identity":
+            return self.verify(frame)
+        customer, tried = self.proof()
+        if customer is None:
+            if tried:
+                return self.not_verified()
+            return False
+        t.event("verified", customer_id=customer.id)
+        t.say("verified", name=customer.first_name)
+        if frame is not None:
+            return False  # the job in progress reads the rest of the message
+        if not guess_jobs(_without_proof(t), t.lang):
+            t.say("how_can_i_help")
+            return True
+        return False
+
+    def verify(self, frame: Frame) -> bool:
+        """Try the message as proof of identity for the job waiting on it; True when the turn is
+        handled. The job then reads its first request together with this message ("my email is
+        x@y.com, refund to Alipay please")."""
+        t = self.t
+        customer, tried = self.proof()
         if customer is not None:
             t.event("verified", customer_id=customer.id)
             t.say("verified", name=customer.first_name)
             frame.asked = None
             request = frame.slots.request or ""
             self.job = frame.job
+            rest = _without_proof(t)
+            if request and rest and rest != request:
+                request = f"{request}\n{rest}"
             self.step(frame, t.reread(request) if request else t)
             return True
         if tried:
-            s.verify_attempts += 1
-            if s.verify_attempts >= MAX_VERIFY_ATTEMPTS:
-                self.hand_off("verification_failed")
-                return True
-            t.say("verify_failed")
-            return True
+            return self.not_verified()
         return False
+
+    def not_verified(self) -> bool:
+        s = self.t.state
+        s.verify_attempts += 1
+        if s.verify_attempts >= MAX_VERIFY_ATTEMPTS:
+            self.hand_off("verification_failed")
+            return True
+        self.t.say("verify_failed")
+        return True
 
     # --- jobs -------------------------------------------------------------------------------
 
@@ -577,6 +615,15 @@ class _TurnRun:
         t.event("handoff", reason=reason)
         t.say("handoff_misunderstood" if reason == "misunderstood" else "handoff")
         self.handoff = HandoffInput(reason=reason, summary=summary(t, self.a.store, reason))
+
+
+def _without_proof(t: Turn) -> str:
+    """The message without its emails, zip codes and the words that introduce them: what else
+    it asks for."""
+    text = t.text
+    for value in (*t.x.emails, *t.x.zip_codes):
+        text = text.replace(value, " ")
+    return " ".join(text.split())
 
 
 def _new_details(t: Turn) -> bool:

@@ -698,7 +698,7 @@ def _ordinal(text: str, taken: list[Span]) -> int | None:
 # ------------------------------------------------------------------------- yes, no, stop
 
 _FILLER = (
-    r"(?:(?:oh|um+|uh+|ah+|well|hmm+|so|okay\s+so|and|then|嗯哼|哦|噢|额|呃|啊|那|그럼|음+|아|어)"
+    r"(?:(?:oh|um+|uh+|ah+|well|hmm+|so|okay\s+so|and|then|嗯哼|嗯+|哦|噢|额|呃|啊|那|그럼|음+|아|어)"
     r"[\s,，.。!！~]*)*"
 )
 _AFFIRM_START = re.compile(
@@ -733,7 +733,7 @@ _AFFIRM_ANYWHERE = re.compile(
       sounds\s+good|that's\s+right|that's\s+correct|that\s+is\s+correct|works\s+for\s+me|
       let's\s+do\s+it|yes\s+please)(?![a-z])
     |(?<![不没別别])(?:我确认|确认(?:取消|下单|购买|修改|退货|换货|付款|支付|更换)|
-      确定(?:要|取消|下单|购买|修改)|就这么办)
+      确定(?:要|取消|下单|购买|修改)|就这么办|确认(?=\s*[。.!！~]*$))
     |(?<!안\s)(?<!안)(?:진행해\s*주세요|진행해\s*줘|진행할게요|진행하세요|그렇게\s*해\s*주세요|
       그렇게\s*해줘|그걸로\s*할게요|그걸로\s*해\s*주세요)(?!\s*\?)""",
     re.IGNORECASE | re.VERBOSE,
@@ -861,10 +861,19 @@ _PRICE_HINT = re.compile(
 )
 
 
+_OUTSIDE_JAMO = re.compile(r"[^\u3131-\u318e]+")
+
+
+def nfkc(text: str) -> str:
+    """NFKC, except for the Hangul letters typed alone ("ㅇㅇ", "ㅇㅋ", "ㄴㄴ", "ㅋㅋ"), which
+    NFKC would turn into the jamo that build syllables."""
+    return _OUTSIDE_JAMO.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+
+
 @functools.lru_cache(maxsize=512)
 def extract(text: str) -> Extracted:
     """Everything code can read from one customer message; never raises."""
-    text = unicodedata.normalize("NFKC", text)
+    text = nfkc(text)
     taken: list[Span] = []
 
     emails = []

@@ -39,6 +39,20 @@ _ORDER_JOBS: frozenset[Job] = frozenset(
         "exchange",
     ]
 )
+_CHANGING: frozenset[Job] = frozenset({"cancel", "return", "exchange"})
+_PAST_ORDER = re.compile(
+    r"\b(?:i|we)\s+(?:just\s+|already\s+)?(?:ordered|bought|purchased|placed\s+an?\s+order)\b"
+    r"|买的|买了|下的单|下了.{0,6}单|订的|订了|点的|点了|买过"
+    r"|시켰는데|시켰어|시켰던|시킨\s|주문했는데|주문했어|주문했던|주문한\s?(?:거|것|건)|샀는데|구매한",
+    re.IGNORECASE,
+)
+"""Words for an order the customer already placed."""
+_AGAIN = re.compile(
+    r"\b(?:again|another|one\s+more|re-?order)\b|再买|再来|再订|再下|하나\s*더|또\s*(?:사|시키|주문)|"
+    r"다시\s*(?:사|주문|시키)|더\s*(?:사|시키)",
+    re.IGNORECASE,
+)
+"""Words that buy again what was bought before."""
 _GREETING_ONLY = re.compile(
     r"^\W*(?:hi|hello|hey|yo|hiya|good\s+(?:morning|afternoon|evening)|greetings|thanks|"
     r"thank\s+you|你好|您好|哈喽|嗨|在吗|谢谢|안녕하세요|안녕|감사합니다|고마워요)"
@@ -608,6 +622,20 @@ def guess_jobs(text: str, lang: Language) -> list[tuple[Job, float]]:
     if scores.get("food", 0.0) >= 0.8 and "buy" in scores:
         # "버블티 주문할게요": ordering food and drink is the food job, not the shop's cart.
         scores["buy"] = min(scores["buy"], scores["food"] - 0.1)
+    changing = [scores[job] for job in _CHANGING if job in scores]
+    again = _AGAIN.search(text) is not None  # "再下一单", "one more of those"
+    if changing and not again:
+        # "just cancel it then, i'll buy somewhere else": a request to change or cancel what was
+        # bought never becomes a purchase.
+        for job in ("buy", "food"):
+            if job in scores:
+                scores[job] = min(scores[job], max(changing) - 0.05)
+    elif _PAST_ORDER.search(text) and not again and scores.keys() & {"buy", "food"}:
+        # "아까 … 픽업으로 시켰는데 몇시였지?": about an order already placed, not a new one.
+        for job in ("buy", "food"):
+            if job in scores:
+                scores[job] = min(scores[job], 0.5)
+        scores["order_status"] = max(scores.get("order_status", 0.0), 0.8)
     if facts.order_ids and not scores.keys() & _ORDER_JOBS:
         scores["order_status"] = 0.3  # a bare order id: most likely "what about this order?"
     if scores.get("out_of_scope", 0.0) >= 0.95:

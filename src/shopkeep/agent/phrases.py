@@ -139,6 +139,11 @@ register(
             "zh": "谢谢，{name}，身份已确认。",
             "ko": "감사합니다, {name}님. 본인 확인이 되었어요.",
         },
+        "how_can_i_help": {
+            "en": "What can I do for you?",
+            "zh": "请问有什么可以帮您？",
+            "ko": "무엇을 도와드릴까요?",
+        },
         "confirm_ask": {
             "en": "Shall I go ahead? Please answer yes or no.",
             "zh": "确认执行吗？请回复“是”或“否”。",

@@ -64,6 +64,14 @@ class ShopTools:
             return None
         return self._verified(customer_id)
 
+    def verify_named(self, zip_code: str, text: str) -> CustomerView | None:
+        """The customer whose name is somewhere in `text` and whose default zip is `zip_code`."""
+        try:
+            customer_id = self.store.customers.find_by_zip_named(zip_code, text)
+        except CustomerNotFound:
+            return None
+        return self._verified(customer_id)
+
     def _verified(self, customer_id: str) -> CustomerView:
         self.state.customer_id = customer_id
         return self.store.customers.get(customer_id)

@@ -135,6 +135,9 @@ def pick_order(
         slots.order_id = order.id
         return order
     candidates: list[OrderSummary] = t.tools.orders(eligible)
+    from shopkeep.agent.flows.changes import naming  # the flows' shared reading of item names
+
+    candidates = naming(t, candidates, [t.text, slots.request or ""]) or candidates
     just_shown = [o for o in candidates if t.state.shown_orders == [o.id]]
     if just_shown:
         # "I want to return it" right after looking at one order: that order.

@@ -255,10 +255,11 @@ def pick_shop_order(
         if usable is not None:
             candidates = [o for o in candidates if usable(o)]
         if by_items:
-            holding = _holding(t, candidates)
+            texts = [t.text, frame.slots.request or ""]
+            holding = naming(t, candidates, texts)
             if not holding and fallback:
                 others = [o for o in t.tools.orders(fallback) if o.kind == "retail"]
-                holding = _holding(t, others)
+                holding = naming(t, others, texts)
             candidates = holding or candidates
         just_shown = [o for o in candidates if t.state.shown_orders == [o.id]]
         if just_shown and frame.asked != "order":
@@ -267,7 +268,8 @@ def pick_shop_order(
             t.say("no_eligible_orders", what=what[t.lang])
             frame.asked = None
             return None
-        if len(candidates) > 1 or frame.asked == "order":
+        named_here = by_items and len(candidates) == 1 and bool(_holding(t, candidates))
+        if len(candidates) > 1 or (frame.asked == "order" and not named_here):
             # After "which order?" (or "not found") an answer that names none is no consent
             # to the one left: show it and ask again.
             shown = candidates[:5]
@@ -280,14 +282,44 @@ def pick_shop_order(
 
 
 def _holding(t: Turn, orders: list[OrderSummary]) -> list[OrderSummary]:
-    """The orders with an item the message names, by the English names and nicknames their
-    summaries carry (cheap: no order is loaded)."""
-    haystack = normalize(plain(t.text))
-    return [
-        o
-        for o in orders
-        if any(mentions(f, haystack) for name in o.item_names for f in name_forms({"en": name}))
-    ]
+    return naming(t, orders, [t.text])
+
+
+def naming(t: Turn, orders: list[OrderSummary], texts: list[str]) -> list[OrderSummary]:
+    """The orders whose items the texts name best — by the item's product names in every
+    language the catalog has them (a menu item's by its own names), so "the cutting boards",
+    "케이블 주문한거" and "那件白T恤的单" each find their order; empty when none is named.
+    Cheap: no order is loaded."""
+    haystack = " ".join(normalize(plain(text)) for text in texts if text)
+    if not haystack.strip():
+        return []
+    names = _item_names(t)
+    scored: list[tuple[tuple[int, int], OrderSummary]] = []
+    for order in orders:
+        # How many of its items are named ("the order with the sunscreen and the candle"), then
+        # how many words name them.
+        items = words = 0
+        for item in dict.fromkeys(order.item_names):
+            forms = name_forms(names.get(item, {"en": item}))
+            found = sum(1 for f in forms if mentions(f, haystack))
+            items += found > 0
+            words += found
+        scored.append(((items, words), order))
+    top = max((score for score, _ in scored), default=(0, 0))
+    return [o for score, o in scored if top[0] > 0 and score == top]
+
+
+def _item_names(t: Turn) -> dict[str, dict[str, str]]:
+    """A stored (English) item name → the names in every language of what it is."""
+    names: dict[str, dict[str, str]] = {}
+    for product in t.tools.store.catalog.everything():
+        for name in product.name.values():
+            names.setdefault(name, dict(product.name))
+    for menu in t.tools.store.local.menus().values():
+        for item in menu:
+            for name in item.name.values():
+                names.setdefault(name, dict(item.name))
+    return names
 
 
 def fresh_order(frame: Frame, order: OrderView) -> None:
