@@ -235,7 +235,10 @@ def test_that_information_the_task_needs_said_fails_the_task_when_it_is_not(
 def test_that_a_customer_who_never_stops_is_cut_at_the_turn_limit_and_scores_zero(
     shop: Tau2Shop,
 ) -> None:
-    trial = run(shop, [task("88")], [DAIKI, "hmm", "well", "so"], max_turns=4).results[0]
+    # Each message different, so the assistant never asks the same thing a third time (which
+    # would hand the conversation to a person before the limit).
+    messages = [DAIKI, "hmm", "what's your return policy?", "so"]
+    trial = run(shop, [task("88")], messages, max_turns=4).results[0]
     assert trial.termination == "max_turns"
     assert len(trial.user_turns) == 4 and trial.reward.reward == 0.0
 

@@ -9,6 +9,7 @@ import time
 from typing import Any, Literal
 
 from shopkeep.agent import phrases, render
+from shopkeep.agent.asked import questions
 from shopkeep.agent.extract import extract
 from shopkeep.agent.flows import FLOWS
 from shopkeep.agent.flows.base import Step, Turn
@@ -36,7 +37,15 @@ from shopkeep.store.views import (
 Mode = Literal["flows", "tools", "baseline"]
 
 QUESTIONS: frozenset[Job] = frozenset(
-    {"search", "product_question", "promotions", "order_status", "smalltalk", "recommend"}
+    {
+        "search",
+        "product_question",
+        "promotions",
+        "order_status",
+        "smalltalk",
+        "recommend",
+        "shop_question",
+    }
 )
 """Jobs that answer and end: asked in the middle of another job, they are a digression, and the
 interrupted job (and any action awaiting a yes) carries on afterwards."""
@@ -54,6 +63,9 @@ JOB_NAMES: dict[str, dict[str, str]] = {
 
 ANSWERS: frozenset[Job] = QUESTIONS - {"smalltalk"}
 """Jobs whose answer is what the customer came for: answered, the conversation is resolved."""
+
+MOVED_ON = frozenset({"committed", "verified", "declined", "dropped", "shown", "refused"})
+"""What happened in a turn that makes a question asked again a new one."""
 
 MAX_MISUNDERSTOOD = 3
 MAX_VERIFY_ATTEMPTS = 3
@@ -329,9 +341,39 @@ class _TurnRun:
 
     def run(self) -> None:
         before = self.t.state.misunderstood
+        progress = self.progress()
         self.decide()
         if self.t.state.misunderstood == before:
             self.t.state.misunderstood = 0  # only misunderstandings in a row lead to a human
+        self.never_stuck(moved=self.progress() != progress)
+
+    def progress(self) -> tuple[Any, ...]:
+        """What the conversation has gathered: jobs with their slots, the staged action."""
+        s = self.t.state
+        staged = s.staged.model_dump(mode="json") if s.staged else None
+        return (tuple(repr(f.model_dump(mode="json")) for f in s.stack), repr(staged))
+
+    def never_stuck(self, *, moved: bool) -> None:
+        """The same question is not asked a third time without the conversation moving on: the
+        second time the reply says it still needs the answer (with the choices the flow lists),
+        the third time a person takes over with a summary, and the customer is told."""
+        t, s = self.t, self.t.state
+        if s.handed_off:
+            return
+        if moved or self.answered or any(e["kind"] in MOVED_ON for e in t.events):
+            s.asked.clear()
+        asked = questions("\n\n".join(t.replies))
+        if not asked:
+            return
+        times = max(s.asked.get(q, 0) for q in asked)
+        if times >= 2:
+            t.replies.clear()
+            self.hand_off("stuck")
+            return
+        if times == 1:
+            t.replies.insert(0, phrases.say("asked_again", t.lang))
+        for q in asked:
+            s.asked[q] = s.asked.get(q, 0) + 1
 
     def decide(self) -> None:
         t, s, x = self.t, self.t.state, self.t.x
@@ -613,7 +655,7 @@ class _TurnRun:
         s.staged = None
         self.job = "handoff"
         t.event("handoff", reason=reason)
-        t.say("handoff_misunderstood" if reason == "misunderstood" else "handoff")
+        t.say("handoff_misunderstood" if reason in ("misunderstood", "stuck") else "handoff")
         self.handoff = HandoffInput(reason=reason, summary=summary(t, self.a.store, reason))
 
 

@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from shopkeep.agent.extract import extract
+from shopkeep.agent.flows.shop import asks_about_shop
 from shopkeep.agent.jobs import JOBS, Job, Language
 
 
@@ -636,6 +637,12 @@ def guess_jobs(text: str, lang: Language) -> list[tuple[Job, float]]:
             if job in scores:
                 scores[job] = min(scores[job], 0.5)
         scores["order_status"] = max(scores.get("order_status", 0.0), 0.8)
+    if not facts.order_ids and asks_about_shop(text) and not _PAST_ORDER.search(text):
+        # "what's your return policy?", "배송비 얼마에요?": how the shop works, not a job on an
+        # order of one's own.
+        top = max(scores.values(), default=0.0)
+        scores = {job: min(score, 0.9) for job, score in scores.items()}
+        scores["shop_question"] = max(0.95, min(1.0, top + 0.01))
     if facts.order_ids and not scores.keys() & _ORDER_JOBS:
         scores["order_status"] = 0.3  # a bare order id: most likely "what about this order?"
     if scores.get("out_of_scope", 0.0) >= 0.95:

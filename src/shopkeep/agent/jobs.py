@@ -19,6 +19,7 @@ Job = Literal[
     "exchange",
     "food",  # food and drink from local stores, with options and a slot
     "promotions",  # coupon and campaign questions
+    "shop_question",  # how the shop works: returns, shipping, payment, delivery, hours
     "handoff",  # to a human
     "smalltalk",
     "out_of_scope",

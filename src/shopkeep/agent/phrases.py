@@ -139,6 +139,11 @@ register(
             "zh": "谢谢，{name}，身份已确认。",
             "ko": "감사합니다, {name}님. 본인 확인이 되었어요.",
         },
+        "asked_again": {
+            "en": "Sorry, I still need this before I can go on:",
+            "zh": "抱歉，还需要您确认这一点我才能继续：",
+            "ko": "죄송해요, 계속하려면 이것부터 알려 주셔야 해요:",
+        },
         "how_can_i_help": {
             "en": "What can I do for you?",
             "zh": "请问有什么可以帮您？",

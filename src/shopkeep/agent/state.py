@@ -270,6 +270,9 @@ class State(BaseModel):
     """Product ids of the last list shown, for "the second one"."""
     shown_orders: list[str] = Field(default_factory=list)
     verify_attempts: int = 0
+    asked: dict[str, int] = Field(default_factory=dict)
+    """The questions asked since the conversation last moved on, and how often: one is never
+    asked a third time."""
 
     @classmethod
     def load(cls, stored: dict[str, Any] | None) -> State:

@@ -44,6 +44,8 @@ JOB_HELP: dict[Job, str] = {
     "exchange": "exchange delivered items for another size or colour",
     "food": "order food, coffee or bubble tea from a nearby store",
     "promotions": "coupons, discounts, campaigns",
+    "shop_question": "how the shop works: return policy, shipping fees, payment methods accepted, "
+    "delivery, opening hours",
     "handoff": "wants a human agent",
     "smalltalk": "greeting, thanks, chit-chat",
     "out_of_scope": "anything a shop cannot help with",

@@ -4,9 +4,7 @@ and cost."""
 
 from __future__ import annotations
 
-import re
 import time
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
@@ -16,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, computed_field
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from shopkeep.agent.asked import normalized, questions
 from shopkeep.agent.result import TurnResult
 from shopkeep.evals.demo import (
     DemoShop,
@@ -342,11 +341,6 @@ def turn_record(
 # --- judging --------------------------------------------------------------------------------
 
 
-def normalized(text: str) -> str:
-    """For "the reply states X": case, full/half width and spacing do not matter."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-
 class Judgement:
     """A played scenario against its expectations and the store's policy."""
 
@@ -594,20 +588,6 @@ class Judgement:
                     )
                 )
         return found
-
-
-_SENTENCE = re.compile(r"[^.!?。！？\n]*[?？]")
-_NUMBER = re.compile(r"\d+")
-
-
-def questions(reply: str) -> set[str]:
-    """The questions a reply asks: its sentences ending in a question mark, normalised (case,
-    width, spacing; numbers count as the same)."""
-    return {
-        _NUMBER.sub("#", normalized(found.group()))
-        for found in _SENTENCE.finditer(reply)
-        if len(normalized(found.group())) > 1
-    }
 
 
 def repeated_questions(turns: Sequence[TurnRecord]) -> Repeats:

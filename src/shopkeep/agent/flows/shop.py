@@ -1,0 +1,285 @@
+"""Questions about the shop itself — returns, shipping, payment, delivery from the nearby stores,
+their hours — answered from the rules the store enforces (`StorePolicy`) and the stores' own
+records, never by starting an account job. Which topic a message asks about is data: the words
+below, in en / zh / ko."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from shopkeep.agent import phrases, render
+from shopkeep.agent.flows.base import Flow, Step, Turn
+from shopkeep.agent.jobs import Language
+from shopkeep.agent.state import Frame
+from shopkeep.store.catalog import normalize
+from shopkeep.store.money import Money
+from shopkeep.store.views import LocalStoreView, localized
+
+Topic = Literal["returns", "shipping", "payment", "local_delivery", "hours"]
+
+
+@dataclass(frozen=True)
+class TopicWords:
+    topic: Topic
+    words: str
+    """A regular expression over the normalised message."""
+
+
+TOPICS: tuple[TopicWords, ...] = (
+    TopicWords(
+        "returns",
+        r"\breturns?\b|\brefunds?\b|send\s+(?:it|them)\s+back|\bswap\b|\bexchange|"
+        r"退货|退换|退款|能退|可以退|换货|换码|반품|환불|교환",
+    ),
+    TopicWords(
+        "shipping",
+        r"\bshipping\b|\bship\s+to\b|free\s+delivery|delivery\s+(?:fee|cost|charge)|"
+        r"运费|邮费|包邮|免运费|배송비|무배|무료\s*배송|택배비",
+    ),
+    TopicWords(
+        "payment",
+        r"payment\s+(?:methods?|options?)|ways?\s+to\s+pay|"
+        r"付款方式|支付方式|怎么付|결제\s*(?:수단|방법)",
+    ),
+    TopicWords(
+        "local_delivery",
+        r"\bdeliver(?:y|s)?\b.{0,30}\b(?:bubble\s*tea|tea|food|noodles?|shops?|stores?)\b|"
+        r"\b(?:bubble\s*tea|tea|food|noodles?|shops?|stores?)\b.{0,30}\bdeliver|"
+        r"外卖|送餐|配送费|送不送|배달",
+    ),
+    TopicWords(
+        "hours",
+        r"\bopen(?:ing)?\s+hours\b|\bhours\b|\bwhat\s+time\b.{0,30}\b(?:open|close)|"
+        r"\b(?:open|close)s?\s+(?:at|until|till)\b|\bbreak\s+time\b|"
+        r"营业|几点(?:开|关|关门|打烊)|关门|打烊|영업\s*시간|몇\s*시까지|브레이크\s*타임|마감",
+    ),
+)
+
+_GENERAL = re.compile(
+    r"\bpolic(?:y|ies)\b|how\s+long\b|how\s+many\s+days|\bwithin\b|\bdo\s+you\b|"
+    r"\bdoes\s+(?:the|your)\b|\bcan\s+i\b.{0,40}\bif\b|\bif\s+(?:they|it)\s+(?:don't|doesn't)\b|"
+    r"\bhow\s+much\b|\bfees?\b|\bwhat\s+payment|\baccept\b|\bdo\s+the\b|"
+    r"政策|规定|几天|多少|多久|能退吗|可以退吗|支持|收费|要钱|"
+    r"정책|규정|며칠|기간|되나요|받나요|얼마",
+    re.IGNORECASE,
+)
+"""Words that make a question about the shop's rules rather than about one's own order."""
+
+_MINE = re.compile(r"\bmy\s+account\b|我账户|我的账户|账户里|제\s*계정|내\s*계정", re.IGNORECASE)
+
+
+def topics_of(text: str) -> list[Topic]:
+    """The shop topics a message asks about, in the order above."""
+    said = normalize(text)
+    return [t.topic for t in TOPICS if re.search(t.words, said, re.IGNORECASE)]
+
+
+_CHANGE = re.compile(
+    r"\b(?:change|switch|instead|update)\b|更换|改用|换成|改成|换个|换支付|换付款|바꾸|바꿔|변경",
+    re.IGNORECASE,
+)
+"""Words that ask for something to be changed: "change the payment method" is a job."""
+
+_ALWAYS_GENERAL: frozenset[Topic] = frozenset({"payment", "hours"})
+"""Topics that are about the shop however they are worded ("결제 수단", "몇 시까지 해요?")."""
+
+
+def asks_about_shop(text: str) -> bool:
+    """Whether the message asks how the shop works (a topic, and for returns, shipping and
+    delivery a general wording: "how long do I have", "do the shops deliver"), rather than
+    asking for something to be done to an order."""
+    topics = topics_of(text)
+    if not topics or _CHANGE.search(normalize(text)):
+        return False
+    return bool(_ALWAYS_GENERAL & set(topics)) or _GENERAL.search(normalize(text)) is not None
+
+
+phrases.register(
+    {
+        "shop_returns": {
+            "en": "Returns and exchanges: delivered items can be returned or exchanged within "
+            "{days} days of delivery, once per order. The refund goes to the payment method "
+            "that paid, or to a gift card, once the items are back.",
+            "zh": "退换货：商品送达后 {days} 天内可以退货或换货，每个订单限一次。退款在商品寄回后"
+            "退回原支付方式，或退到礼品卡。",
+            "ko": "반품·교환: 배송 완료 후 {days}일 이내에 반품하거나 교환할 수 있어요"
+            "(주문당 한 번). 환불은 상품이 돌아온 뒤 결제하신 수단이나 기프트카드로 돼요.",
+        },
+        "shop_returns_any_time": {
+            "en": "Returns and exchanges: delivered items can be returned or exchanged at any "
+            "time, once per order. The refund goes to the payment method that paid, or to a "
+            "gift card, once the items are back.",
+            "zh": "退换货：已送达的商品随时可以退货或换货，每个订单限一次。退款在商品寄回后退回原"
+            "支付方式，或退到礼品卡。",
+            "ko": "반품·교환: 배송 완료된 상품은 언제든 반품하거나 교환할 수 있어요(주문당 한 번). "
+            "환불은 상품이 돌아온 뒤 결제하신 수단이나 기프트카드로 돼요.",
+        },
+        "shop_shipping": {
+            "en": "Shipping costs {fee} per order, and is free on orders of {threshold} or more.",
+            "zh": "运费每单 {fee}，订单满 {threshold} 包邮。",
+            "ko": "배송비는 주문당 {fee}이고, {threshold} 이상 주문하시면 무료예요.",
+        },
+        "shop_shipping_flat": {
+            "en": "Shipping costs {fee} per order.",
+            "zh": "运费每单 {fee}。",
+            "ko": "배송비는 주문당 {fee}이에요.",
+        },
+        "shop_payment": {
+            "en": "Orders can be paid with: {kinds}, saved on your account.",
+            "zh": "可以使用账户中保存的以下方式付款：{kinds}。",
+            "ko": "계정에 저장된 다음 수단으로 결제할 수 있어요: {kinds}.",
+        },
+        "shop_your_methods": {
+            "en": "Saved on your account: {methods}.",
+            "zh": "您账户中保存的付款方式：{methods}。",
+            "ko": "고객님 계정에 저장된 결제 수단: {methods}.",
+        },
+        "shop_local": {
+            "en": "Nearby stores: delivery costs {fee}.\n{stores}",
+            "zh": "附近门店：外卖配送费 {fee}。\n{stores}",
+            "ko": "근처 매장: 배달비는 {fee}이에요.\n{stores}",
+        },
+        "shop_store_delivers": {
+            "en": "- {name}: delivery or pickup",
+            "zh": "- {name}：可外卖或自取",
+            "ko": "- {name}: 배달 또는 픽업",
+        },
+        "shop_store_pickup": {
+            "en": "- {name}: pickup only",
+            "zh": "- {name}：仅限自取",
+            "ko": "- {name}: 픽업만 가능",
+        },
+        "shop_hours": {
+            "en": "Opening hours:\n{stores}",
+            "zh": "营业时间：\n{stores}",
+            "ko": "영업시간:\n{stores}",
+        },
+        "shop_store_hours": {
+            "en": "- {name}: {hours}",
+            "zh": "- {name}：{hours}",
+            "ko": "- {name}: {hours}",
+        },
+    }
+)
+
+KIND_NAMES: dict[str, dict[Language, str]] = {
+    "credit_card": {"en": "credit cards", "zh": "信用卡", "ko": "신용카드"},
+    "gift_card": {"en": "gift cards", "zh": "礼品卡", "ko": "기프트카드"},
+    "paypal": {"en": "PayPal", "zh": "PayPal", "ko": "PayPal"},
+    "wallet": {
+        "en": "wallets (such as Alipay or KakaoPay)",
+        "zh": "电子钱包（如支付宝、KakaoPay）",
+        "ko": "간편결제(알리페이, 카카오페이 등)",
+    },
+}
+
+DAYS: dict[str, dict[Language, str]] = {
+    "mon": {"en": "Mon", "zh": "周一", "ko": "월"},
+    "tue": {"en": "Tue", "zh": "周二", "ko": "화"},
+    "wed": {"en": "Wed", "zh": "周三", "ko": "수"},
+    "thu": {"en": "Thu", "zh": "周四", "ko": "목"},
+    "fri": {"en": "Fri", "zh": "周五", "ko": "금"},
+    "sat": {"en": "Sat", "zh": "周六", "ko": "토"},
+    "sun": {"en": "Sun", "zh": "周日", "ko": "일"},
+}
+CLOSED: dict[Language, str] = {"en": "closed", "zh": "休息", "ko": "휴무"}
+
+
+class ShopQuestionFlow(Flow):
+    job = "shop_question"
+    needs_identity = False
+
+    def run(self, t: Turn, frame: Frame) -> Step:
+        topics = topics_of(t.text) or topics_of(frame.slots.request or "")
+        if not topics:
+            return "unknown"
+        policy = t.tools.store.ctx.policy
+        for topic in topics:
+            if topic == "returns":
+                days = policy.return_window_days
+                if days is None:
+                    t.say("shop_returns_any_time")
+                else:
+                    t.say("shop_returns", days=days)
+            elif topic == "shipping":
+                fee = render.money(Money(policy.shipping_fee_minor, policy.currency))
+                if policy.free_shipping_threshold_minor is None:
+                    t.say("shop_shipping_flat", fee=fee)
+                else:
+                    threshold = Money(policy.free_shipping_threshold_minor, policy.currency)
+                    t.say("shop_shipping", fee=fee, threshold=render.money(threshold))
+            elif topic == "payment":
+                kinds = ", ".join(
+                    KIND_NAMES.get(k, {}).get(t.lang, k) for k in policy.payment_kinds
+                )
+                t.say("shop_payment", kinds=kinds)
+                if t.tools.verified and _MINE.search(t.text):
+                    customer = t.tools.customer()
+                    methods = ", ".join(
+                        render.method_text(m, t.lang) for m in customer.payment_methods
+                    )
+                    t.say("shop_your_methods", methods=methods)
+            elif topic == "local_delivery":
+                stores = _named_or_all(t, t.tools.store.local.stores())
+                fee = render.money(Money(policy.local_delivery_fee_minor, policy.currency))
+                lines = [
+                    phrases.say(
+                        "shop_store_delivers" if s.offers_delivery else "shop_store_pickup",
+                        t.lang,
+                        name=localized(s.name, t.lang),
+                    )
+                    for s in stores
+                ]
+                t.say("shop_local", fee=fee, stores="\n".join(lines))
+            elif topic == "hours":
+                stores = _named_or_all(t, t.tools.store.local.stores())
+                lines = [
+                    phrases.say(
+                        "shop_store_hours",
+                        t.lang,
+                        name=localized(s.name, t.lang),
+                        hours=hours_text(s, t.lang),
+                    )
+                    for s in stores
+                ]
+                t.say("shop_hours", stores="\n".join(lines))
+        return "done"
+
+
+def _named_or_all(t: Turn, stores: list[LocalStoreView]) -> list[LocalStoreView]:
+    """The stores the message names (by any of their names), or all of them."""
+    said = re.sub(r"\s+", "", normalize(t.text))
+    named = [
+        s
+        for s in stores
+        if any(_short(name) and _short(name) in said for name in s.name.values() if name)
+    ]
+    return named or stores
+
+
+def _short(name: str) -> str:
+    """A store's name without its branch ("Cloud Pearl Tea, Hongdae" → "cloudpearltea")."""
+    head = re.split(r"[,，(（]", normalize(name))[0]
+    return re.sub(r"\s+", "", head)
+
+
+def hours_text(store: LocalStoreView, lang: Language) -> str:
+    """Opening hours, consecutive days with the same hours together: "Mon–Sun 11:00–15:00,
+    17:00–21:40"."""
+    spans: list[tuple[list[str], str]] = []
+    for day in DAYS:
+        hours = store.opening_hours.get(day) or []
+        text = ", ".join(f"{a}–{b}" for a, b in hours) if hours else CLOSED[lang]
+        if spans and spans[-1][1] == text:
+            spans[-1][0].append(day)
+        else:
+            spans.append(([day], text))
+    parts = []
+    for days, text in spans:
+        label = DAYS[days[0]][lang]
+        if len(days) > 1:
+            label += "–" + DAYS[days[-1]][lang]
+        parts.append(f"{label} {text}")
+    return "; ".join(parts)
