@@ -144,16 +144,9 @@ class Customers:
 
     def find_by_name_zip(self, first_name: str, last_name: str, zip_code: str) -> str:
         """The id of the customer with this name whose default address has this zip code."""
-        with self._ctx.db.reading() as s:
-            rows = s.execute(
-                select(Customer.id, Customer.first_name, Customer.last_name)
-                .join(Address, Address.customer_id == Customer.id)
-                .where(Address.zip == zip_code.strip(), Address.is_default.is_(True))
-                .order_by(Customer.position)
-            )
-            for customer_id, first, last in rows:
-                if fold(first) == fold(first_name) and fold(last) == fold(last_name):
-                    return str(customer_id)
+        for customer_id, first, last in self._at_zip(zip_code):
+            if fold(first) == fold(first_name) and fold(last) == fold(last_name):
+                return customer_id
         raise CustomerNotFound(first_name=first_name, last_name=last_name, zip=zip_code)
 
     def find_by_zip_named(self, zip_code: str, text: str) -> str:
@@ -161,7 +154,17 @@ class Customers:
         last names both appear in `text` ("I'm Charlotte White, zip 55403", "이름은 한지아",
         "朱一鸣，邮编518057": the proof read from a message however the name is written)."""
         said = fold(text)
-        found: list[str] = []
+        found = [
+            customer_id
+            for customer_id, first, last in self._at_zip(zip_code)
+            if _names_in(said, fold(first), fold(last))
+        ]
+        if len(found) != 1:
+            raise CustomerNotFound(zip=zip_code)
+        return found[0]
+
+    def _at_zip(self, zip_code: str) -> list[tuple[str, str, str]]:
+        """Id, first and last name of the customers whose default address has this zip."""
         with self._ctx.db.reading() as s:
             rows = s.execute(
                 select(Customer.id, Customer.first_name, Customer.last_name)
@@ -169,12 +172,7 @@ class Customers:
                 .where(Address.zip == zip_code.strip(), Address.is_default.is_(True))
                 .order_by(Customer.position)
             )
-            for customer_id, first, last in rows:
-                if _names_in(said, fold(first), fold(last)):
-                    found.append(str(customer_id))
-        if len(found) != 1:
-            raise CustomerNotFound(zip=zip_code)
-        return found[0]
+            return [(str(i), first, last) for i, first, last in rows]
 
     def count(self) -> int:
         with self._ctx.db.reading() as s:
