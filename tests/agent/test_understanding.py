@@ -212,3 +212,32 @@ def test_that_short_korean_and_chinese_yeses_confirm(shop: Store, yes: str) -> N
     assert staged.staged is not None
     done = assistant.reply(conversation, yes)
     assert [e["action"] for e in done.events if e["kind"] == "committed"] == ["cancel_order"]
+
+
+@pytest.mark.parametrize(
+    "again",
+    ["can you just cancel it then, i'll buy somewhere else", "그냥 취소해 주세요", "那帮我取消吧"],
+)
+def test_that_asking_again_for_the_cancellation_shown_confirms_it_and_buys_nothing(
+    shop: Store, again: str
+) -> None:
+    customer, orders = anyone(shop, lambda c, o: len(retail(o, "pending")) >= 1)
+    order = retail(orders, "pending")[0]
+    assistant = assistant_for(shop)
+    conversation = assistant.start(customer_id=customer.id)
+    staged = assistant.reply(conversation, f"I want to cancel order {order.id}")
+    assert staged.staged is not None and staged.staged["action"]["kind"] == "cancel_order"
+    done = assistant.reply(conversation, again)
+    assert [e["action"] for e in done.events if e["kind"] == "committed"] == ["cancel_order"]
+    assert not [e for e in done.events if e["kind"] == "order_placed"]
+
+
+def test_that_cancelling_another_order_while_one_waits_is_not_a_yes(shop: Store) -> None:
+    customer, orders = anyone(shop, lambda c, o: len(retail(o, "pending")) >= 2)
+    first, second = retail(orders, "pending")[:2]
+    assistant = assistant_for(shop)
+    conversation = assistant.start(customer_id=customer.id)
+    assistant.reply(conversation, f"I want to cancel order {first.id}")
+    other = assistant.reply(conversation, f"actually cancel {second.id} instead")
+    assert not [e for e in other.events if e["kind"] == "committed"]
+    assert shop.orders.get(customer.id, first.id).status == "pending"
