@@ -5,6 +5,7 @@ the turn back before the reply is returned, so any process can take the next tur
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from typing import Any, Literal
 
@@ -13,7 +14,7 @@ from shopkeep.agent.asked import questions
 from shopkeep.agent.extract import extract
 from shopkeep.agent.flows import FLOWS
 from shopkeep.agent.flows.base import Step, Turn
-from shopkeep.agent.intents import guess_jobs, is_question
+from shopkeep.agent.intents import GREETING_START, guess_jobs, is_question
 from shopkeep.agent.jobs import Job
 from shopkeep.agent.language import detect_language
 from shopkeep.agent.result import TurnResult
@@ -393,6 +394,7 @@ class _TurnRun:
             return
         frame = s.frame
         guesses = _about_one_product(t, _food_or_shop(t, guess_jobs(t.text, t.lang)))
+        guesses = _buying_what_was_shown(t, guesses)
         strong = guesses[0][0] if guesses and guesses[0][1] >= STRONG else None
         if frame is not None and _flow_first(frame.job, strong, t):
             self.command(Command("continue", frame.job))
@@ -402,7 +404,7 @@ class _TurnRun:
             self.command(Command("start", strong))
             self.start(strong)
             return
-        if guesses:
+        if guesses and not _only_manners(guesses):
             self.command(Command("start", guesses[0][0]))
             self.start(guesses[0][0])
             return
@@ -425,8 +427,9 @@ class _TurnRun:
         words go to the staged job's flow as a correction. True when the turn is handled."""
         t, s, x = self.t, self.t.state, self.t.x
         if x.affirm and not x.deny and (x.bare_answer or not _new_details(t)):
-            self.command(Command("confirm", staged.job))
-            self.commit(staged)
+            if x.bare_answer or self.same_when_reread(staged):
+                self.command(Command("confirm", staged.job))
+                self.commit(staged)
             return True
         if x.deny and x.bare_answer and not x.stop_flow:
             self.decline(staged)
@@ -466,6 +469,29 @@ class _TurnRun:
             return True
         t.event("dropped", action=staged.kind)
         s.staged = None
+        return False
+
+    def same_when_reread(self, staged: Staged) -> bool:
+        """A yes with more words ("颜色不变还是藏青色，就改尺码……确认"): the staged job reads the
+        message first. When it stages the very action shown, or finds nothing in it, the yes
+        stands (True, nothing said); when it stages another action or asks something, that is
+        what the customer sees and the yes waits (False): a yes confirms exactly what the last
+        reply showed."""
+        t, s = self.t, self.t.state
+        frame = next((f for f in reversed(s.stack) if f.job == staged.job), None)
+        if frame is None:
+            return True
+        said, events = len(t.replies), len(t.events)
+        s.staged = None
+        step = self.run_flow(staged.job, frame)
+        now = s.staged
+        if step == "unknown" or (now is not None and _same_action(now, staged)):
+            del t.replies[said:]
+            del t.events[events:]
+            s.staged = staged
+            return True
+        self.command(Command("continue", staged.job))
+        self.job = staged.job
         return False
 
     def decline(self, staged: Staged) -> None:
@@ -541,7 +567,13 @@ class _TurnRun:
         t.say("verified", name=customer.first_name)
         if frame is not None:
             return False  # the job in progress reads the rest of the message
-        if not guess_jobs(_without_proof(t), t.lang):
+        rest = _without_proof(t)
+        for name in (customer.first_name, customer.last_name):
+            rest = rest.replace(name, " ")
+        guesses = guess_jobs(rest, t.lang)
+        said = GREETING_START.sub("", rest, count=1)
+        if not guesses or (_only_manners(guesses) and len(re.findall(r"\w", said)) < 15):
+            # Nothing but who they are ("hi! Ana Lee here, zip 10001"): what can be done?
             t.say("how_can_i_help")
             return True
         return False
@@ -664,6 +696,35 @@ class _TurnRun:
         t.event("handoff", reason=reason)
         t.say("handoff_misunderstood" if reason in ("misunderstood", "stuck") else "handoff")
         self.handoff = HandoffInput(reason=reason, summary=summary(t, self.a.store, reason))
+
+
+def _same_action(a: Staged, b: Staged) -> bool:
+    """The same store action, whatever words came with it (a return's reason is the customer's
+    latest words)."""
+    return a.action.model_dump(exclude={"reason"}) == b.action.model_dump(exclude={"reason"})
+
+
+_ORDER_WORDS = re.compile(r"\border\b|\bpurchase\b|订单|单子|那单|주문", re.IGNORECASE)
+AMENDMENTS: frozenset[Job] = frozenset({"change_address", "change_payment"})
+
+
+def _buying_what_was_shown(t: Turn, guesses: list[tuple[Job, float]]) -> list[tuple[Job, float]]:
+    """ "Set it up with my visa, ship to my home address" right after one product was shown: how
+    to pay and where to ship the product being looked at, not a change to an order (no order is
+    named)."""
+    if not guesses or guesses[0][0] not in AMENDMENTS or t.x.order_ids:
+        return guesses
+    if len(t.state.shown_products) != 1 or t.state.frame is not None:
+        return guesses
+    if _ORDER_WORDS.search(t.text):
+        return guesses
+    return [("buy", guesses[0][1] + 0.01), *guesses]
+
+
+def _only_manners(guesses: list[tuple[Job, float]]) -> bool:
+    """Nothing but a weak hint of small talk ("안녕하세요" before a request the keywords do not
+    place): the model reads the request."""
+    return len(guesses) == 1 and guesses[0][0] == "smalltalk" and guesses[0][1] < STRONG
 
 
 def _without_proof(t: Turn) -> str:

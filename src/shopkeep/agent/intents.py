@@ -61,6 +61,13 @@ _GREETING_ONLY = re.compile(
     re.IGNORECASE,
 )
 
+GREETING_START = re.compile(
+    r"^\W*(?:hi|hello|hey|yo|hiya|good\s+(?:morning|afternoon|evening)|greetings|你好|您好|"
+    r"哈喽|嗨|早上好|下午好|晚上好|在吗|在不在|亲|안녕하세요|안녕|하이|헬로)(?:\s*there)?[\W~～]*",
+    re.IGNORECASE,
+)
+"""A greeting a message starts with."""
+
 _EN: list[_Rule] = [
     *_rules(
         "cancel",
@@ -659,6 +666,16 @@ def guess_jobs(text: str, lang: Language) -> list[tuple[Job, float]]:
     if "smalltalk" in scores and not _GREETING_ONLY.match(text) and max(others, default=0) >= 0.5:
         # "hi, where is my order?": the greeting is manners, the order is the job.
         scores["smalltalk"] = min(scores["smalltalk"], 0.3)
+    elif "smalltalk" in scores and not _GREETING_ONLY.match(text):
+        rest = GREETING_START.sub("", text, count=1)
+        if (
+            rest != text
+            and len(re.findall(r"\w", rest)) >= 8
+            and "smalltalk" not in dict(guess_jobs(rest, lang))
+        ):
+            # "您好……我想改一下一个订单的收货地址": a greeting before a request the keywords do
+            # not place is still a request, not small talk (the model reads it).
+            scores["smalltalk"] = min(scores["smalltalk"], 0.3)
     ranked = sorted(scores.items(), key=lambda item: (-item[1], JOBS.index(item[0])))
     return [(job, round(score, 3)) for job, score in ranked if score > 0]
 

@@ -51,9 +51,37 @@ JOB_HELP: dict[Job, str] = {
     "out_of_scope": "anything a shop cannot help with",
 }
 
+EXAMPLES: tuple[tuple[str, Job], ...] = (
+    ("hello, I want my order delivered to my other address instead", "change_address"),
+    ("I typed the wrong apartment number when I ordered", "change_address"),
+    ("您好，我想改一下订单的收货地址", "change_address"),
+    ("I'd like to pay for my last order with my other card instead", "change_payment"),
+    ("안녕하세요 최근 주문 결제를 기프트카드로 바꾸고 싶은데요", "change_payment"),
+    ("在吗，我订单里那条裤子码数选错了，要换成小一号的", "change_items"),
+    ("the jacket I got is too small, can I get it in a bigger size", "exchange"),
+    ("在吗 我想把收到的那个换成别的颜色", "exchange"),
+    ("it broke after a week, I want my money back", "return"),
+    ("Hi, I think I got charged twice for my order, can someone from your team check", "handoff"),
+    ("在吗 我这周下了两单，想问下发货了没有", "order_status"),
+    ("hey, I sent something back two weeks ago and the refund hasn't come", "order_status"),
+    ("Hello, I'm interested in the 32GB e-reader, is it waterproof?", "product_question"),
+    ("My skin gets red easily, what would you suggest instead of my old sunscreen?", "recommend"),
+    ("Hi! do you have any light jeans in size 29?", "search"),
+    ("안녕하세요 캔들 두 개 주문할게요", "buy"),
+    ("哈喽 给我来一杯珍珠奶茶 少冰", "food"),
+    ("any discount codes right now?", "promotions"),
+    ("how long do I have to return something?", "shop_question"),
+    ("what's the capital of France?", "out_of_scope"),
+    ("hi there!", "smalltalk"),
+)
+"""Short examples in a stable prefix (the model's cache keeps them): greetings before a request
+are manners, the request is the job."""
+
 SYSTEM = (
     "You route a shop customer's message to one job. Jobs:\n"
     + "\n".join(f"- {job}: {text}" for job, text in JOB_HELP.items())
+    + "\nExamples:\n"
+    + "\n".join(f'{text} -> {{"job": "{job}"}}' for text, job in EXAMPLES)
     + '\nAnswer only JSON: {"job": "<job>"}.'
 )
 """Never changes, so the model's cache keeps it between calls."""
