@@ -48,6 +48,14 @@ _PAST_ORDER = re.compile(
     re.IGNORECASE,
 )
 """Words for an order the customer already placed."""
+_RETURN_SENT = re.compile(
+    r"\b(?:sent|mailed|shipped|posted)\s+(?:it\s+|them\s+|\w+\s+(?:\w+\s+)?)?back\b|"
+    r"\bi\s+(?:already\s+)?returned\b|已经退(?:了|回)|退回去了|寄回去了|寄回了|已经寄回|"
+    r"반품했는데|반품했어요|반품했었|돌려보냈",
+    re.IGNORECASE,
+)
+"""Words for a return the customer already sent."""
+_DIFFERENCE = re.compile(r"\bdifference\b|差价|补差|차액", re.IGNORECASE)
 _AGAIN = re.compile(
     r"\b(?:again|another|one\s+more|re-?order)\b|再买|再来|再订|再下|하나\s*더|또\s*(?:사|시키|주문)|"
     r"다시\s*(?:사|주문|시키)|더\s*(?:사|시키)",
@@ -630,6 +638,13 @@ def guess_jobs(text: str, lang: Language) -> list[tuple[Job, float]]:
     if scores.get("food", 0.0) >= 0.8 and "buy" in scores:
         # "버블티 주문할게요": ordering food and drink is the food job, not the shop's cart.
         scores["buy"] = min(scores["buy"], scores["food"] - 0.1)
+    if "return" in scores and _RETURN_SENT.search(text) and not facts.order_ids:
+        # "I sent back the toner a while ago, when do I get my refund?": a return under way.
+        scores["order_status"] = max(scores.get("order_status", 0.0), scores["return"])
+        scores["return"] -= 0.01
+    if scores.get("exchange", 0.0) >= 0.9 and "return" in scores and _DIFFERENCE.search(text):
+        # "exchange it for the untinted one, refund the difference": the refund is the exchange's.
+        scores["exchange"] = max(scores["exchange"], scores["return"] + 0.01)
     changing = [scores[job] for job in _CHANGING if job in scores]
     again = _AGAIN.search(text) is not None  # "再下一单", "one more of those"
     if changing and not again:

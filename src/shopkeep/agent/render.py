@@ -48,6 +48,11 @@ LABELS: dict[str, dict[Language, str]] = {
     "tracking": {"en": "Tracking", "zh": "物流单号", "ko": "운송장 번호"},
     "status": {"en": "Status", "zh": "状态", "ko": "상태"},
     "order": {"en": "Order", "zh": "订单", "ko": "주문"},
+    "return_refund": {
+        "en": "Return: {refund} to be refunded to {method} once the items are back",
+        "zh": "退货：商品寄回后退款 {refund}，退回 {method}",
+        "ko": "반품: 상품이 돌아오면 {refund}이(가) {method}(으)로 환불돼요",
+    },
 }
 
 CANCEL_REASONS: dict[str, dict[Language, str]] = {
@@ -134,8 +139,14 @@ def order_items(order: OrderView, lang: Language, name_of: NameOf) -> str:
     return SEP[lang].join(lines)
 
 
-def order_block(order: OrderView, lang: Language, name_of: NameOf) -> str:
-    """The order as the customer sees it when asking about it."""
+def order_block(
+    order: OrderView,
+    lang: Language,
+    name_of: NameOf,
+    method_of: Callable[[str], str] | None = None,
+) -> str:
+    """The order as the customer sees it when asking about it; with `method_of` (a payment
+    method id → its name), a return under way says how much is refunded and to what."""
     lines = [
         f"{label('order', lang)} {order.id}: {status(order.status, lang)}",
         f"{label('items', lang)}: {order_items(order, lang, name_of)}",
@@ -143,6 +154,10 @@ def order_block(order: OrderView, lang: Language, name_of: NameOf) -> str:
     ]
     if order.tracking_ids:
         lines.append(f"{label('tracking', lang)}: {', '.join(order.tracking_ids)}")
+    returning = order.return_request
+    if returning is not None and method_of is not None and returning.status != "completed":
+        method = method_of(returning.refund_method_id)
+        lines.append(label("return_refund", lang, refund=money(returning.refund), method=method))
     return "\n".join(lines)
 
 

@@ -60,21 +60,38 @@ class OrderStatusFlow(Flow):
             order = pick_order(t, frame, set(render.STATUS), {"en": "", "zh": "", "ko": ""})
             if order is None:
                 return "ask" if frame.asked == "order" else "done"
-            t.add(render.order_block(order, t.lang, t.name_of))
-            t.state.shown_orders = [order.id]
+            self.show(t, [order.id])
+            return "done"
+        from shopkeep.agent.flows.changes import naming
+
+        named = naming(t, t.tools.orders(), [t.text, frame.slots.request or ""])
+        if 0 < len(named) <= 3:
+            # "where is the pour-over set I bought?", "两单的快递单号": the orders it names.
+            self.show(t, [o.id for o in named])
             return "done"
         recent = t.tools.orders(limit=5)
         if not recent:
             t.say("status_none")
             return "done"
         if len(recent) == 1:
-            t.add(render.order_block(t.tools.order(recent[0].id), t.lang, t.name_of))
-            t.state.shown_orders = [recent[0].id]
+            self.show(t, [recent[0].id])
             return "done"
         t.state.shown_orders = [o.id for o in recent]
         frame.asked = "order"
         t.say("status_recent", orders=render.order_list(recent, t.lang, t.item_name))
         return "ask"
+
+    @staticmethod
+    def show(t: Turn, order_ids: list[str]) -> None:
+        methods = {m.id: m for m in t.tools.customer().payment_methods}
+
+        def method_of(method_id: str) -> str:
+            method = methods.get(method_id)
+            return render.method_text(method, t.lang) if method else method_id
+
+        for order_id in order_ids:
+            t.add(render.order_block(t.tools.order(order_id), t.lang, t.name_of, method_of))
+        t.state.shown_orders = list(order_ids)
 
 
 class CancelFlow(Flow):
