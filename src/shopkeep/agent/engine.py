@@ -413,6 +413,10 @@ class _TurnRun:
             return
         job, completion = classify(self.a.gateway, t.text, s, t.lang, self.conversation_id)
         self.usage.append(completion.usage)
+        if job == "handoff" and not _PERSON.search(t.text):
+            # The model's guess alone never ends the conversation: a question about what was
+            # just shown is a product question, anything else is asked again.
+            job = "product_question" if s.shown_products and is_question(t.text) else None
         if job is not None:
             self.command(Command("start", job, source="model"))
             self.start(job)
@@ -704,6 +708,12 @@ def _same_action(a: Staged, b: Staged) -> bool:
     return a.action.model_dump(exclude={"reason"}) == b.action.model_dump(exclude={"reason"})
 
 
+_PERSON = re.compile(
+    r"\b(?:person|human|someone|somebody|agent|staff|representative|manager|team)\b|"
+    r"人工|客服|真人|工作人员|经理|상담원|상담사|사람|직원|매니저",
+    re.IGNORECASE,
+)
+"""Words for a person, which a request for a handoff names."""
 _ORDER_WORDS = re.compile(r"\border\b|\bpurchase\b|订单|单子|那单|주문", re.IGNORECASE)
 AMENDMENTS: frozenset[Job] = frozenset({"change_address", "change_payment"})
 

@@ -285,11 +285,14 @@ def _holding(t: Turn, orders: list[OrderSummary]) -> list[OrderSummary]:
     return naming(t, orders, [t.text])
 
 
-def naming(t: Turn, orders: list[OrderSummary], texts: list[str]) -> list[OrderSummary]:
+def naming(
+    t: Turn, orders: list[OrderSummary], texts: list[str], *, every: bool = False
+) -> list[OrderSummary]:
     """The orders whose items the texts name best — by the item's product names in every
     language the catalog has them (a menu item's by its own names), so "the cutting boards",
     "케이블 주문한거" and "那件白T恤的单" each find their order; empty when none is named.
-    Cheap: no order is loaded."""
+    With `every`, all the orders named at all ("一单是羽绒服，一单是珐琅锅"). Cheap: no order is
+    loaded."""
     haystack = " ".join(normalize(plain(text)) for text in texts if text)
     if not haystack.strip():
         return []
@@ -305,6 +308,8 @@ def naming(t: Turn, orders: list[OrderSummary], texts: list[str]) -> list[OrderS
             items += found > 0
             words += found
         scored.append(((items, words), order))
+    if every:
+        return [o for score, o in scored if score[0] > 0]
     top = max((score for score, _ in scored), default=(0, 0))
     return [o for score, o in scored if top[0] > 0 and score == top]
 

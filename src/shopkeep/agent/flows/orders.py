@@ -64,7 +64,7 @@ class OrderStatusFlow(Flow):
             return "done"
         from shopkeep.agent.flows.changes import naming
 
-        named = naming(t, t.tools.orders(), [t.text, frame.slots.request or ""])
+        named = naming(t, t.tools.orders(), [t.text, frame.slots.request or ""], every=True)
         if 0 < len(named) <= 3:
             # "where is the pour-over set I bought?", "两单的快递单号": the orders it names.
             self.show(t, [o.id for o in named])
