@@ -241,3 +241,56 @@ def test_that_cancelling_another_order_while_one_waits_is_not_a_yes(shop: Store)
     other = assistant.reply(conversation, f"actually cancel {second.id} instead")
     assert not [e for e in other.events if e["kind"] == "committed"]
     assert shop.orders.get(customer.id, first.id).status == "pending"
+
+
+@pytest.mark.parametrize(
+    ("locale", "message", "unit"),
+    [
+        (
+            "en",
+            "please keep the address of order {order} and just change the unit to Suite 641",
+            "Suite 641",
+        ),
+        ("ko", "주문 {order} 주소는 그대로 두고 호수만 2506호로 바꿔 주세요", "2506호"),
+    ],
+)
+def test_that_changing_only_the_unit_keeps_the_rest_of_the_address(
+    shop: Store, locale: str, message: str, unit: str
+) -> None:
+    def fits(c: CustomerView, o: list[OrderView]) -> bool:
+        return any(x.address is not None and x.fulfilment != "pickup" for x in retail(o, "pending"))
+
+    customer, orders = anyone(shop, fits)
+    order = next(o for o in retail(orders, "pending") if o.address is not None)
+    assistant = assistant_for(shop)
+    conversation = assistant.start(customer_id=customer.id)
+    turn = assistant.reply(conversation, message.format(order=order.id))
+    assert turn.staged is not None and turn.staged["action"]["kind"] == "change_address"
+    new = turn.staged["action"]["address"]
+    assert order.address is not None
+    assert new["address1"] == order.address.address1 and new["zip"] == order.address.zip
+    assert new["address2"].endswith(unit)
+
+
+def test_that_a_return_under_way_says_how_much_comes_back_and_where(shop: Store) -> None:
+    def fits(c: CustomerView, o: list[OrderView]) -> bool:
+        return any(x.return_request is not None for x in o)
+
+    customer, orders = anyone(shop, fits)
+    order = next(o for o in orders if o.return_request is not None)
+    assert order.return_request is not None
+    name = shop.catalog.product(order.items[0].product_id).name["en"]
+    assistant = assistant_for(shop)
+    conversation = assistant.start(customer_id=customer.id)
+    turn = assistant.reply(conversation, f"I sent back the {name}, when do I get my refund?")
+    assert turn.job == "order_status"
+    assert order.id in turn.reply
+    assert order.return_request.refund.display() in turn.reply
+
+
+def test_that_the_models_guess_alone_never_hands_the_conversation_off(shop: Store) -> None:
+    customer, _ = anyone(shop, lambda c, o: True)
+    assistant = Assistant(shop, ModelGateway(ScriptedBackend(['{"job": "handoff"}'])))
+    conversation = assistant.start(customer_id=customer.id)
+    turn = assistant.reply(conversation, "hmm so what about the thing from before then")
+    assert not turn.handed_off

@@ -408,7 +408,7 @@ class _TurnRun:
             self.command(Command("start", guesses[0][0]))
             self.start(guesses[0][0])
             return
-        if x.affirm or x.deny:
+        if x.bare_answer:
             t.say("nothing_pending")
             return
         job, completion = classify(self.a.gateway, t.text, s, t.lang, self.conversation_id)

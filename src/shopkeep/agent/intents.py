@@ -147,6 +147,10 @@ _EN: list[_Rule] = [
     *_rules(
         "change_address",
         (
+            0.9,
+            r"\b(?:change|update|fix|correct|wrong)\b.{0,30}\b(?:unit|apt|apartment|suite|flat|room)\b|\b(?:unit|apt|apartment|suite)\s+number\b",
+        ),
+        (
             0.95,
             r"\b(?:change|update|edit|correct|fix|modify|switch)\s+(?:the\s+|my\s+|our\s+)?"
             r"(?:shipping\s+|delivery\s+)?address",
@@ -371,6 +375,10 @@ _ZH: list[_Rule] = [
     *_rules(
         "change_address",
         (
+            0.9,
+            r"(?:门牌号|室号|房间号|详细地址|几号楼|楼号).{0,10}(?:改|换|错|不对)|(?:改|换|错).{0,10}(?:门牌号|室号|房间号|详细地址)",
+        ),
+        (
             0.95,
             r"(?:改|修改|更改|更换|换|变更)(?:一下)?(?:订单的?)?(?:收货|配送|送货|寄送)?地址|"
             r"地址(?:写错|错了|不对|有误|要改|改一下|改成)",
@@ -496,6 +504,10 @@ _KO: list[_Rule] = [
     ),
     *_rules(
         "change_address",
+        (
+            0.9,
+            r"(?:호수|동\s*호수|상세\s*주소|동호수).{0,12}(?:바꿔|바꾸|변경|잘못|틀렸)|(?:잘못|틀리게).{0,12}(?:호수|상세\s*주소)",
+        ),
         (
             0.95,
             r"(?:주소|배송지).{0,6}(?:변경|바꾸|바꿔|바꿀|수정|잘못|틀렸|고치|고쳐)",

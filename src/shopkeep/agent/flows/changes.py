@@ -1214,6 +1214,47 @@ def same_address(a: AddressInput | AddressView, b: AddressInput | AddressView) -
     return key(a) == key(b)
 
 
+_UNIT = re.compile(
+    r"\b(?P<label>apt|apartment|suite|ste|unit|flat|room)\.?\s*#?\s*(?P<en>[\w-]+)"
+    r"|(?:(?P<ko_dong>\d+)\s*동\s*)?(?P<ko>\d+)\s*호"
+    r"|(?:(?P<zh_bldg>\d+)\s*号楼\s*)?(?P<zh>\d+)\s*室",
+    re.IGNORECASE,
+)
+_UNIT_WORDS = {"apt": "Apt", "apartment": "Apt", "ste": "Suite"}
+
+
+def unit_changed(text: str, current: AddressInput) -> AddressInput | None:
+    """The order's address with only its apartment or suite changed, when that is all the
+    message gives: "Suite 641", "103동 2505호가 아니라 103동 2506호예요", "804 室". The last unit
+    named is the new one ("not A but B")."""
+    found = list(_UNIT.finditer(plain_ids(text)))
+    if not found:
+        return None
+    m = found[-1]
+    old = current.address2
+    if m.group("en"):
+        label = m.group("label").lower()
+        unit = f"{_UNIT_WORDS.get(label, label.capitalize())} {m.group('en')}"
+    elif m.group("ko"):
+        dong = m.group("ko_dong") or _first(r"(\d+)\s*동", old)
+        unit = f"{dong}동 {m.group('ko')}호" if dong else f"{m.group('ko')}호"
+    else:
+        building = m.group("zh_bldg") or _first(r"(\d+)\s*号楼", old)
+        unit = f"{building} 号楼 {m.group('zh')} 室" if building else f"{m.group('zh')} 室"
+    if _compact(unit) == _compact(old):
+        return None
+    return current.model_copy(update={"address2": unit})
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"\s+", "", text).casefold()
+
+
+def _first(pattern: str, text: str) -> str | None:
+    m = re.search(pattern, text)
+    return m.group(1) if m else None
+
+
 def as_input(address: AddressView) -> AddressInput:
     return AddressInput(
         address1=address.address1,
@@ -1306,6 +1347,16 @@ class ChangeAddressFlow(Flow):
             chosen = saved_address(text, saved, current) if written is None else None
             if written is not None or chosen is not None:
                 address = written or (as_input(chosen) if chosen else None)
+                said = said or i == 0
+                break
+            unit = unit_changed(text, current)
+            if unit is not None:
+                # "only the suite number": the rest of the address stays — unless that unit is
+                # a saved address's ("113동 1007호 그거"), which is then the one meant.
+                address = next(
+                    (as_input(a) for a in saved if _compact(a.address2) == _compact(unit.address2)),
+                    unit,
+                )
                 said = said or i == 0
                 break
             if i == 0 and _LOOKS_LIKE_ADDRESS.search(plain_ids(text)):
