@@ -294,3 +294,54 @@ def test_that_the_models_guess_alone_never_hands_the_conversation_off(shop: Stor
     conversation = assistant.start(customer_id=customer.id)
     turn = assistant.reply(conversation, "hmm so what about the thing from before then")
     assert not turn.handed_off
+
+
+def test_that_a_go_ahead_for_something_else_never_confirms_the_action_waiting(
+    shop: Store,
+) -> None:
+    customer, orders = anyone(shop, lambda c, o: len(retail(o, "pending")) >= 1)
+    order = retail(orders, "pending")[0]
+    assistant = assistant_for(shop)
+    conversation = assistant.start(customer_id=customer.id)
+    staged = assistant.reply(conversation, f"cancel order {order.id}")
+    assert staged.staged is not None
+    other = assistant.reply(
+        conversation,
+        "can't cancel just one item? then forget it, leave that order alone. "
+        "go ahead with the returns.",
+    )
+    assert not [e for e in other.events if e["kind"] == "committed"]
+    assert shop.orders.get(customer.id, order.id).status == "pending"
+
+
+def test_that_a_long_yes_to_the_cancellation_shown_confirms_it(shop: Store) -> None:
+    customer, orders = anyone(shop, lambda c, o: len(retail(o, "pending")) >= 1)
+    order = retail(orders, "pending")[0]
+    assistant = assistant_for(shop)
+    conversation = assistant.start(customer_id=customer.id)
+    assistant.reply(conversation, f"cancel order {order.id}")
+    done = assistant.reply(
+        conversation,
+        "Yes, please go ahead with the cancellation, thank you so much for your help today!",
+    )
+    assert [e["action"] for e in done.events if e["kind"] == "committed"] == ["cancel_order"]
+
+
+def test_that_a_yes_giving_another_cancel_reason_shows_the_cancellation_again(
+    shop: Store,
+) -> None:
+    customer, orders = anyone(shop, lambda c, o: len(retail(o, "pending")) >= 1)
+    order = retail(orders, "pending")[0]
+    assistant = assistant_for(shop)
+    conversation = assistant.start(customer_id=customer.id)
+    first = assistant.reply(conversation, f"cancel order {order.id}, I don't need it")
+    assert first.staged is not None
+    assert first.staged["action"]["reason"] == "no longer needed"
+    again = assistant.reply(
+        conversation, "Yes, please go ahead and cancel it — it was ordered by mistake, sorry."
+    )
+    assert not [e for e in again.events if e["kind"] == "committed"]
+    assert again.staged is not None and again.staged["action"]["reason"] == "ordered by mistake"
+    done = assistant.reply(conversation, "yes")
+    assert [e["action"] for e in done.events if e["kind"] == "committed"] == ["cancel_order"]
+    assert shop.orders.get(customer.id, order.id).cancel_reason == "ordered by mistake"

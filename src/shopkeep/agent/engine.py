@@ -430,7 +430,7 @@ class _TurnRun:
         """A yes commits, a bare no declines; a question is answered and the action kept; other
         words go to the staged job's flow as a correction. True when the turn is handled."""
         t, s, x = self.t, self.t.state, self.t.x
-        if x.affirm and not x.deny and (x.bare_answer or not _new_details(t)):
+        if x.affirm and not x.deny and (x.bare_answer or not _new_details(t) or _long_yes(t)):
             if x.bare_answer or self.same_when_reread(staged):
                 self.command(Command("confirm", staged.job))
                 self.commit(staged)
@@ -702,10 +702,36 @@ class _TurnRun:
         self.handoff = HandoffInput(reason=reason, summary=summary(t, self.a.store, reason))
 
 
+def _long_yes(t: Turn) -> bool:
+    """A yes that is long only for its words ("Yes, please go ahead and cancel it — it was
+    ordered by mistake."): nothing in it names another order, a code, a count or a time, so the
+    staged job reads it and the yes stands when it stages the same action."""
+    x = t.x
+    staged = t.state.staged
+    if staged is None or x.stop_flow:
+        return False  # "forget it, leave that order alone. go ahead with the returns"
+    other_jobs = [
+        job
+        for job, weight in guess_jobs(t.text, t.lang)
+        if job not in (staged.job, "smalltalk") and weight >= 0.5
+    ]
+    staged_order = getattr(staged.action, "order_id", None)
+    return not (
+        other_jobs
+        or any(o != staged_order for o in x.order_ids)
+        or x.coupon_codes
+        or x.quantity
+        or x.ordinal
+        or x.emails
+        or x.times
+    )
+
+
 def _same_action(a: Staged, b: Staged) -> bool:
-    """The same store action, whatever words came with it (a return's reason is the customer's
-    latest words)."""
-    return a.action.model_dump(exclude={"reason"}) == b.action.model_dump(exclude={"reason"})
+    """The same store action, whatever words came with it (a return's or exchange's reason is
+    the customer's latest words; a cancellation's is one of the store's reasons, and counts)."""
+    free_text = {"reason"} if a.kind in ("request_return", "request_exchange") else set()
+    return a.action.model_dump(exclude=free_text) == b.action.model_dump(exclude=free_text)
 
 
 _PERSON = re.compile(
