@@ -83,6 +83,18 @@ def anyone(shop: Store, fits: object) -> tuple[CustomerView, list[OrderView]]:
     raise AssertionError("no demo customer fits")
 
 
+def with_a_pending_order(shop: Store) -> tuple[Assistant, str, CustomerView, OrderView]:
+    """A conversation with a logged-in customer who has a pending order."""
+    customer, orders = anyone(shop, lambda c, o: len(retail(o, "pending")) >= 1)
+    assistant = assistant_for(shop)
+    return (
+        assistant,
+        assistant.start(customer_id=customer.id),
+        customer,
+        retail(orders, "pending")[0],
+    )
+
+
 def _two_pending_with_distinct_items(customer: CustomerView, orders: list[OrderView]) -> bool:
     pending = retail(orders, "pending")
     if len(pending) < 2:
@@ -221,10 +233,7 @@ def test_that_short_korean_and_chinese_yeses_confirm(shop: Store, yes: str) -> N
 def test_that_asking_again_for_the_cancellation_shown_confirms_it_and_buys_nothing(
     shop: Store, again: str
 ) -> None:
-    customer, orders = anyone(shop, lambda c, o: len(retail(o, "pending")) >= 1)
-    order = retail(orders, "pending")[0]
-    assistant = assistant_for(shop)
-    conversation = assistant.start(customer_id=customer.id)
+    assistant, conversation, _, order = with_a_pending_order(shop)
     staged = assistant.reply(conversation, f"I want to cancel order {order.id}")
     assert staged.staged is not None and staged.staged["action"]["kind"] == "cancel_order"
     done = assistant.reply(conversation, again)
@@ -299,10 +308,7 @@ def test_that_the_models_guess_alone_never_hands_the_conversation_off(shop: Stor
 def test_that_a_go_ahead_for_something_else_never_confirms_the_action_waiting(
     shop: Store,
 ) -> None:
-    customer, orders = anyone(shop, lambda c, o: len(retail(o, "pending")) >= 1)
-    order = retail(orders, "pending")[0]
-    assistant = assistant_for(shop)
-    conversation = assistant.start(customer_id=customer.id)
+    assistant, conversation, customer, order = with_a_pending_order(shop)
     staged = assistant.reply(conversation, f"cancel order {order.id}")
     assert staged.staged is not None
     other = assistant.reply(
@@ -315,10 +321,7 @@ def test_that_a_go_ahead_for_something_else_never_confirms_the_action_waiting(
 
 
 def test_that_a_long_yes_to_the_cancellation_shown_confirms_it(shop: Store) -> None:
-    customer, orders = anyone(shop, lambda c, o: len(retail(o, "pending")) >= 1)
-    order = retail(orders, "pending")[0]
-    assistant = assistant_for(shop)
-    conversation = assistant.start(customer_id=customer.id)
+    assistant, conversation, _, order = with_a_pending_order(shop)
     assistant.reply(conversation, f"cancel order {order.id}")
     done = assistant.reply(
         conversation,
@@ -330,10 +333,7 @@ def test_that_a_long_yes_to_the_cancellation_shown_confirms_it(shop: Store) -> N
 def test_that_a_yes_giving_another_cancel_reason_shows_the_cancellation_again(
     shop: Store,
 ) -> None:
-    customer, orders = anyone(shop, lambda c, o: len(retail(o, "pending")) >= 1)
-    order = retail(orders, "pending")[0]
-    assistant = assistant_for(shop)
-    conversation = assistant.start(customer_id=customer.id)
+    assistant, conversation, customer, order = with_a_pending_order(shop)
     first = assistant.reply(conversation, f"cancel order {order.id}, I don't need it")
     assert first.staged is not None
     assert first.staged["action"]["reason"] == "no longer needed"
