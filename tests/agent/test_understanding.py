@@ -226,21 +226,6 @@ def test_that_short_korean_and_chinese_yeses_confirm(shop: Store, yes: str) -> N
     assert [e["action"] for e in done.events if e["kind"] == "committed"] == ["cancel_order"]
 
 
-@pytest.mark.parametrize(
-    "again",
-    ["can you just cancel it then, i'll buy somewhere else", "그냥 취소해 주세요", "那帮我取消吧"],
-)
-def test_that_asking_again_for_the_cancellation_shown_confirms_it_and_buys_nothing(
-    shop: Store, again: str
-) -> None:
-    assistant, conversation, _, order = with_a_pending_order(shop)
-    staged = assistant.reply(conversation, f"I want to cancel order {order.id}")
-    assert staged.staged is not None and staged.staged["action"]["kind"] == "cancel_order"
-    done = assistant.reply(conversation, again)
-    assert [e["action"] for e in done.events if e["kind"] == "committed"] == ["cancel_order"]
-    assert not [e for e in done.events if e["kind"] == "order_placed"]
-
-
 def test_that_cancelling_another_order_while_one_waits_is_not_a_yes(shop: Store) -> None:
     customer, orders = anyone(shop, lambda c, o: len(retail(o, "pending")) >= 2)
     first, second = retail(orders, "pending")[:2]
@@ -345,3 +330,18 @@ def test_that_a_yes_giving_another_cancel_reason_shows_the_cancellation_again(
     done = assistant.reply(conversation, "yes")
     assert [e["action"] for e in done.events if e["kind"] == "committed"] == ["cancel_order"]
     assert shop.orders.get(customer.id, order.id).cancel_reason == "ordered by mistake"
+
+
+@pytest.mark.parametrize(
+    "words",
+    ["can you just cancel it then, i'll buy somewhere else", "那就别取消了", "如果不行就取消吧"],
+)
+def test_that_words_about_the_cancellation_waiting_are_no_yes_and_buy_nothing(
+    shop: Store, words: str
+) -> None:
+    assistant, conversation, customer, order = with_a_pending_order(shop)
+    assistant.reply(conversation, f"I want to cancel order {order.id}")
+    turn = assistant.reply(conversation, words)
+    assert not [e for e in turn.events if e["kind"] in ("committed", "order_placed")]
+    assert turn.staged is None or turn.staged["action"]["kind"] == "cancel_order"
+    assert shop.orders.get(customer.id, order.id).status == "pending"

@@ -440,13 +440,6 @@ class _TurnRun:
             return True
         guesses = guess_jobs(t.text, t.lang)
         strong = guesses[0][0] if guesses and guesses[0][1] >= STRONG else None
-        asked_for = dict(guesses).get(staged.job, 0.0) >= 0.5
-        if staged.job == "cancel" and asked_for and not x.deny and not _new_details(t):
-            # "can you just cancel it then": asking again for the very cancellation shown is a
-            # yes to it (a cancellation has nothing else to correct but the order).
-            self.command(Command("confirm", staged.job))
-            self.commit(staged)
-            return True
         if strong in QUESTIONS and strong != staged.job and not x.stop_flow:
             # A digression: answer it, keep the action waiting, and ask again.
             self.command(Command("start", strong))
