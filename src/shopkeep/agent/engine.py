@@ -348,11 +348,11 @@ class _TurnRun:
             self.t.state.misunderstood = 0  # only misunderstandings in a row lead to a human
         self.never_stuck(moved=self.progress() != progress)
 
-    def progress(self) -> tuple[Any, ...]:
+    def progress(self) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
         """What the conversation has gathered: jobs with their slots, the staged action."""
         s = self.t.state
         staged = s.staged.model_dump(mode="json") if s.staged else None
-        return (tuple(repr(f.model_dump(mode="json")) for f in s.stack), repr(staged))
+        return [f.model_dump(mode="json") for f in s.stack], staged
 
     def never_stuck(self, *, moved: bool) -> None:
         """The same question is not asked a third time without the conversation moving on: the
@@ -449,7 +449,7 @@ class _TurnRun:
             return True
         if x.stop_flow:
             return False
-        frame = next((f for f in reversed(s.stack) if f.job == staged.job), None)
+        frame = _frame_of(s, staged.job)
         if frame is not None and _flow_first(staged.job, strong, t):
             s.staged = None
             self.command(Command("continue", staged.job))
@@ -475,7 +475,7 @@ class _TurnRun:
         what the customer sees and the yes waits (False): a yes confirms exactly what the last
         reply showed."""
         t, s = self.t, self.t.state
-        frame = next((f for f in reversed(s.stack) if f.job == staged.job), None)
+        frame = _frame_of(s, staged.job)
         if frame is None:
             return True
         said, events = len(t.replies), len(t.events)
@@ -508,7 +508,7 @@ class _TurnRun:
         except StoreError as error:
             t.refused(error)
             hook = getattr(flow, "refused", None)
-            frame = next((f for f in reversed(s.stack) if f.job == staged.job), None)
+            frame = _frame_of(s, staged.job)
             if callable(hook) and frame is not None and hook(t, staged, error, frame) != "done":
                 return
             _drop_job(s, staged.job)
@@ -560,8 +560,7 @@ class _TurnRun:
             if tried:
                 return self.not_verified()
             return False
-        t.event("verified", customer_id=customer.id)
-        t.say("verified", name=customer.first_name)
+        self.verified(customer)
         if frame is not None:
             return False  # the job in progress reads the rest of the message
         rest = _without_proof(t)
@@ -582,8 +581,7 @@ class _TurnRun:
         t = self.t
         customer, tried = self.proof()
         if customer is not None:
-            t.event("verified", customer_id=customer.id)
-            t.say("verified", name=customer.first_name)
+            self.verified(customer)
             frame.asked = None
             request = frame.slots.request or ""
             self.job = frame.job
@@ -595,6 +593,10 @@ class _TurnRun:
         if tried:
             return self.not_verified()
         return False
+
+    def verified(self, customer: CustomerView) -> None:
+        self.t.event("verified", customer_id=customer.id)
+        self.t.say("verified", name=customer.first_name)
 
     def not_verified(self) -> bool:
         s = self.t.state
@@ -708,16 +710,7 @@ def _long_yes(t: Turn) -> bool:
         for job, weight in guess_jobs(t.text, t.lang)
         if job not in (staged.job, "smalltalk") and weight >= 0.5
     ]
-    staged_order = getattr(staged.action, "order_id", None)
-    return not (
-        other_jobs
-        or any(o != staged_order for o in x.order_ids)
-        or x.coupon_codes
-        or x.quantity
-        or x.ordinal
-        or x.emails
-        or x.times
-    )
+    return not (other_jobs or _names_more(t))
 
 
 def _same_action(a: Staged, b: Staged) -> bool:
@@ -757,24 +750,27 @@ def _only_manners(guesses: list[tuple[Job, float]]) -> bool:
 
 
 def _without_proof(t: Turn) -> str:
-    """The message without its emails, zip codes and the words that introduce them: what else
-    it asks for."""
+    """The message without its emails and zip codes: what else it says."""
     text = t.text
     for value in (*t.x.emails, *t.x.zip_codes):
         text = text.replace(value, " ")
     return " ".join(text.split())
 
 
-def _new_details(t: Turn) -> bool:
-    """The message carries something a yes should not skip over: an id, a code, a choice."""
+def _names_more(t: Turn) -> bool:
+    """The message names something a yes should not skip over: another order, a code, a count,
+    a choice from a list, an email, a time."""
     x = t.x
     staged = t.state.staged
     staged_order = getattr(staged.action, "order_id", None) if staged else None
     other_order = bool(staged) and any(o != staged_order for o in x.order_ids)
-    return (
-        bool(other_order or x.coupon_codes or x.quantity or x.ordinal or x.emails or x.times)
-        or len(t.text) > 60
-    )
+    return bool(other_order or x.coupon_codes or x.quantity or x.ordinal or x.emails or x.times)
+
+
+def _new_details(t: Turn) -> bool:
+    """The message carries something a yes should not skip over, or is too long to be only a
+    yes."""
+    return _names_more(t) or len(t.text) > 60
 
 
 def _food_or_shop(t: Turn, guesses: list[tuple[Job, float]]) -> list[tuple[Job, float]]:
@@ -831,6 +827,11 @@ def _flow_first(current: Job, strong: Job | None, t: Turn) -> bool:
     if strong is None or strong == current:
         return True
     return current in ("buy", "food") and strong in CORRECTIONS and not t.x.order_ids
+
+
+def _frame_of(s: State, job: Job) -> Frame | None:
+    """The latest frame of the job in progress, if any."""
+    return next((f for f in reversed(s.stack) if f.job == job), None)
 
 
 def _drop_job(s: State, job: Job) -> None:

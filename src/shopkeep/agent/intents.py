@@ -659,19 +659,20 @@ def guess_jobs(text: str, lang: Language) -> list[tuple[Job, float]]:
         scores["exchange"] = max(scores["exchange"], scores["return"] + 0.01)
     changing = [scores[job] for job in _CHANGING if job in scores]
     again = _AGAIN.search(text) is not None  # "再下一单", "one more of those"
+    past = _PAST_ORDER.search(text) is not None
     if changing and not again:
         # "just cancel it then, i'll buy somewhere else": a request to change or cancel what was
         # bought never becomes a purchase.
         for job in ("buy", "food"):
             if job in scores:
                 scores[job] = min(scores[job], max(changing) - 0.05)
-    elif _PAST_ORDER.search(text) and not again and scores.keys() & {"buy", "food"}:
+    elif past and not again and scores.keys() & {"buy", "food"}:
         # "아까 … 픽업으로 시켰는데 몇시였지?": about an order already placed, not a new one.
         for job in ("buy", "food"):
             if job in scores:
                 scores[job] = min(scores[job], 0.5)
         scores["order_status"] = max(scores.get("order_status", 0.0), 0.8)
-    if not facts.order_ids and asks_about_shop(text) and not _PAST_ORDER.search(text):
+    if not facts.order_ids and asks_about_shop(text) and not past:
         # "what's your return policy?", "배송비 얼마에요?": how the shop works, not a job on an
         # order of one's own.
         top = max(scores.values(), default=0.0)

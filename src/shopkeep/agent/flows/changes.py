@@ -4,6 +4,7 @@ reading of items, options and payment methods that returns and exchanges share."
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -13,6 +14,7 @@ from shopkeep.agent.extract import match_choices, option_synonyms
 from shopkeep.agent.flows.base import Flow, Step, Turn, pick_order
 from shopkeep.agent.jobs import Language
 from shopkeep.agent.state import ChangeSlots, Frame, Staged
+from shopkeep.agent.tools import ShopTools
 from shopkeep.store.actions import (
     ChangeAddress,
     ChangeItems,
@@ -268,7 +270,7 @@ def pick_shop_order(
             t.say("no_eligible_orders", what=what[t.lang])
             frame.asked = None
             return None
-        named_here = by_items and len(candidates) == 1 and bool(_holding(t, candidates))
+        named_here = by_items and len(candidates) == 1 and bool(naming(t, candidates, [t.text]))
         if len(candidates) > 1 or (frame.asked == "order" and not named_here):
             # After "which order?" (or "not found") an answer that names none is no consent
             # to the one left: show it and ask again.
@@ -279,10 +281,6 @@ def pick_shop_order(
             return None
         slots.order_id = candidates[0].id
     return pick_order(t, frame, eligible | (fallback or set()), what)
-
-
-def _holding(t: Turn, orders: list[OrderSummary]) -> list[OrderSummary]:
-    return naming(t, orders, [t.text])
 
 
 def naming(
@@ -314,8 +312,21 @@ def naming(
     return [o for score, o in scored if top[0] > 0 and score == top]
 
 
+_ITEM_NAMES: weakref.WeakKeyDictionary[ShopTools, dict[str, dict[str, str]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def _item_names(t: Turn) -> dict[str, dict[str, str]]:
-    """A stored (English) item name → the names in every language of what it is."""
+    """A stored (English) item name → the names in every language of what it is; made once per
+    turn (the tools live for one turn), however many times the orders are read."""
+    names = _ITEM_NAMES.get(t.tools)
+    if names is None:
+        names = _ITEM_NAMES[t.tools] = _all_item_names(t)
+    return names
+
+
+def _all_item_names(t: Turn) -> dict[str, dict[str, str]]:
     names: dict[str, dict[str, str]] = {}
     for product in t.tools.store.catalog.everything():
         for name in product.name.values():

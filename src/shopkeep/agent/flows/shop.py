@@ -72,7 +72,10 @@ _MINE = re.compile(r"\bmy\s+account\b|我账户|我的账户|账户里|제\s*계
 
 def topics_of(text: str) -> list[Topic]:
     """The shop topics a message asks about, in the order above."""
-    said = normalize(text)
+    return _topics(normalize(text))
+
+
+def _topics(said: str) -> list[Topic]:
     return [t.topic for t in TOPICS if re.search(t.words, said, re.IGNORECASE)]
 
 
@@ -90,10 +93,11 @@ def asks_about_shop(text: str) -> bool:
     """Whether the message asks how the shop works (a topic, and for returns, shipping and
     delivery a general wording: "how long do I have", "do the shops deliver"), rather than
     asking for something to be done to an order."""
-    topics = topics_of(text)
-    if not topics or _CHANGE.search(normalize(text)):
+    said = normalize(text)
+    topics = _topics(said)
+    if not topics or _CHANGE.search(said):
         return False
-    return bool(_ALWAYS_GENERAL & set(topics)) or _GENERAL.search(normalize(text)) is not None
+    return bool(_ALWAYS_GENERAL & set(topics)) or _GENERAL.search(said) is not None
 
 
 phrases.register(
