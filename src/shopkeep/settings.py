@@ -15,10 +15,13 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from shopkeep.identity import IdentityMode
+from shopkeep.keys import Purpose, derive
 from shopkeep.llm.settings import LLMSettings
 from shopkeep.store.policy import StorePolicy
 
 if TYPE_CHECKING:
+    from shopkeep.agent.tools import IdentityPolicy
     from shopkeep.store import Store
 
 
@@ -51,8 +54,8 @@ class AcpSettings(BaseModel):
     )
     webhook_secret: SecretStr | None = Field(
         default=None,
-        description="the HMAC-SHA256 key of the Merchant-Signature header; default: the "
-        "shop's secret key",
+        description="the HMAC-SHA256 key of the Merchant-Signature header; default: a key "
+        "derived from the shop's secret key for webhooks only",
     )
     webhook_max_attempts: int = Field(default=8, ge=1)
     webhook_backoff_seconds: float = Field(
@@ -125,6 +128,23 @@ class WebSettings(BaseModel):
         description="messages one customer may send a minute, at one worker (a burst of this "
         "many, then evenly); more are refused (429 with Retry-After); 0: no limit",
     )
+    max_body_bytes: int = Field(
+        default=1_000_000,
+        ge=1024,
+        description="the largest request body taken; a larger one is refused (413) unread",
+    )
+    live_streams_per_session: int = Field(
+        default=4, ge=1, description="live streams (/live) one browser session may hold open"
+    )
+    live_streams_per_address: int = Field(
+        default=32, ge=1, description="live streams one client address may hold open"
+    )
+    frame_ancestors: list[str] = Field(
+        default_factory=list,
+        description="the merchant's own origins (https://shop.example) that may show the "
+        "chat page in a frame; every other page, and the chat for every other origin, may "
+        "not be framed",
+    )
     ip_messages_per_minute: int = Field(
         default=60,
         ge=0,
@@ -132,6 +152,55 @@ class WebSettings(BaseModel):
         "connection's address: X-Forwarded-For counts only from a proxy uvicorn trusts); more "
         "are refused (429 with Retry-After); 0: no limit",
     )
+
+
+class IdentitySettings(BaseModel):
+    """`SHOPKEEP_IDENTITY__*`: how a chat customer proves who they are (docs/security.md)."""
+
+    mode: IdentityMode | None = Field(
+        default=None,
+        description="signed: the merchant's site passes its signed-in customer in a signed, "
+        "short-lived token; code: a guest proves an email with a one-time code sent to it; "
+        "tau2: knowing an email, or a name and zip, is enough (tau2-bench evaluation only, "
+        "never a shop). Unset: signed, or code with `serve --demo-login`",
+    )
+    secret: SecretStr | None = Field(
+        default=None,
+        description="the HMAC-SHA256 key of the customer tokens the merchant's backend signs "
+        "(give the same value to the site's backend); unset: a key derived from the shop's "
+        "secret key, which no site knows, so no token is taken",
+    )
+    token_max_seconds: int = Field(
+        default=600,
+        gt=0,
+        description="the longest lifetime a customer token may have (its expiry, at most "
+        "this far ahead)",
+    )
+    code_minutes: float = Field(
+        default=10.0, gt=0, description="how long a one-time code stays valid"
+    )
+    codes_per_hour: int = Field(
+        default=5, ge=1, description="codes sent to one customer an hour, at most"
+    )
+    failures_per_hour: int = Field(
+        default=10,
+        ge=1,
+        description="wrong codes an hour, per customer and per client address, before codes "
+        "are refused until the hour is over",
+    )
+    smtp_host: str | None = Field(
+        default=None, description="the mail server codes are sent through (code mode)"
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = Field(default="shop@localhost", description="the sender of code mails")
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+
+    def resolved_mode(self, *, demo_login: bool) -> IdentityMode:
+        if self.mode is not None:
+            return self.mode
+        return "code" if demo_login else "signed"
 
 
 class AgentSettings(BaseModel):
@@ -169,6 +238,7 @@ class Settings(BaseSettings):
     agent: AgentSettings = Field(default_factory=AgentSettings)
     acp: AcpSettings = Field(default_factory=AcpSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    identity: IdentitySettings = Field(default_factory=IdentitySettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
 
     @classmethod
@@ -211,6 +281,47 @@ class Settings(BaseSettings):
                     out.write(secrets.token_hex(32))
         return path.read_text().strip().encode()
 
+    def key_for(self, purpose: Purpose) -> bytes:
+        """The key of one purpose: the one set for it (webhooks, identity tokens), else derived
+        from the secret key with the purpose's own label."""
+        if purpose == "webhook" and self.acp.webhook_secret is not None:
+            return self.acp.webhook_secret.get_secret_value().encode()
+        if purpose == "identity" and self.identity.secret is not None:
+            return self.identity.secret.get_secret_value().encode()
+        return derive(self.resolved_secret_key(), purpose)
+
+    def identity_policy(self) -> IdentityPolicy:
+        """How chat customers prove who they are here: the mode (code by default with demo
+        login, else signed), the codes' own key, and how codes are mailed (SMTP; without it,
+        on a demo store only, the server's log)."""
+        from datetime import timedelta
+
+        from shopkeep.agent.mail import DemoMailbox, Mailer, SmtpMailer
+        from shopkeep.agent.tools import IdentityPolicy
+
+        ident = self.identity
+        mode = ident.resolved_mode(demo_login=self.web.demo_login)
+        mailer: Mailer | None = None
+        if ident.smtp_host:
+            mailer = SmtpMailer(
+                ident.smtp_host,
+                ident.smtp_port,
+                ident.smtp_from,
+                starttls=ident.smtp_starttls,
+                username=ident.smtp_username,
+                password=(ident.smtp_password.get_secret_value() if ident.smtp_password else None),
+            )
+        elif self.web.demo_login:
+            mailer = DemoMailbox()
+        return IdentityPolicy(
+            mode=mode,
+            code_key=self.key_for("identity-code") if mode == "code" else b"",
+            mailer=mailer,
+            code_lifetime=timedelta(minutes=ident.code_minutes),
+            codes_per_hour=ident.codes_per_hour,
+            failures_per_hour=ident.failures_per_hour,
+        )
+
     def secrets(self) -> list[str]:
         """Every secret these settings hold (the signing key, API keys, the webhook key, the
         database password), for the log redaction to hide wherever one appears."""
@@ -219,7 +330,14 @@ class Settings(BaseSettings):
 
         found = [
             s.get_secret_value()
-            for s in (self.secret_key, self.acp.api_key, self.acp.webhook_secret, self.llm.api_key)
+            for s in (
+                self.secret_key,
+                self.acp.api_key,
+                self.acp.webhook_secret,
+                self.llm.api_key,
+                self.identity.secret,
+                self.identity.smtp_password,
+            )
             if s is not None
         ]
         key_file = self.data_dir / "secret_key"

@@ -9,10 +9,14 @@ import pytest
 from agent_bench import Bench
 
 from shopkeep.agent.engine import Assistant, Mode
+from shopkeep.agent.tools import IdentityPolicy
 from shopkeep.evals.demo import DemoShop
 from shopkeep.llm import ModelGateway, ScriptedBackend
 from shopkeep.llm.backends.scripted import Reply
 from shopkeep.store import Store
+
+TAU2 = IdentityPolicy.tau2()
+"""These tests verify guests by email or name + zip: tau2-bench's rule, chosen here."""
 
 
 @pytest.fixture(scope="session")
@@ -31,6 +35,8 @@ def shop(demo_shop: DemoShop, request: pytest.FixtureRequest) -> Iterator[Store]
 def bench(shop: Store) -> Callable[..., Bench]:
     def make(*script: Reply, mode: Mode = "flows") -> Bench:
         backend = ScriptedBackend(list(script))
-        return Bench(shop, backend, Assistant(shop, ModelGateway(backend), mode=mode))
+        return Bench(
+            shop, backend, Assistant(shop, ModelGateway(backend), mode=mode, identity=TAU2)
+        )
 
     return make

@@ -9,10 +9,14 @@ from agent_bench import Bench
 from sqlalchemy import func, select
 
 from shopkeep.agent.engine import Assistant
+from shopkeep.agent.tools import IdentityPolicy
 from shopkeep.evals.demo import EVAL_NOW
 from shopkeep.llm import ModelGateway, ScriptedBackend
 from shopkeep.store import Database, Store
 from shopkeep.store.models import Customer, Order
+
+TAU2 = IdentityPolicy.tau2()
+"""These tests verify guests by email or name + zip: tau2-bench's rule, chosen here."""
 
 
 def customer_with(
@@ -177,7 +181,7 @@ def test_that_a_restarted_process_finishes_a_staged_cancel_from_where_it_stood(
     path = b.shop.db.sqlite_path
     b.shop.close()
     reopened = Store(Database(f"sqlite:///{path}"), clock=lambda: EVAL_NOW)
-    assistant = Assistant(reopened, ModelGateway(ScriptedBackend([])))
+    assistant = Assistant(reopened, ModelGateway(ScriptedBackend([])), identity=TAU2)
     done = assistant.reply(staged.conversation_id, "yes")
     assert any(e["kind"] == "committed" for e in done.events)
     assert status_of(reopened, order.id) == "cancelled"
@@ -202,7 +206,7 @@ def test_that_free_wording_keeps_a_grounded_rewording_and_drops_one_that_adds_a_
             lambda request: f"Done, {order.id} is cancelled and you get a 10% voucher!",
         ]
     )
-    assistant = Assistant(shop, ModelGateway(backend), free_wording=True)
+    assistant = Assistant(shop, ModelGateway(backend), free_wording=True, identity=TAU2)
     conversation = assistant.start(customer_id=customer.id)
     staged = assistant.reply(conversation, f"cancel {order.id}")
     done = assistant.reply(conversation, "yes")

@@ -127,6 +127,9 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "IdempotencyKeyInFlight": {"key": "order-5f2c", "retry_after_seconds": 2},
     "StaffExists": {"username": "amy"},
     "StaffNotFound": {"username": "carol"},
+    "WeakPassword": {"message": "A password needs at least 10 characters.", "field": "password"},
+    "TooManyTries": {"what": "wrong codes", "retry_after_seconds": 60},
+    "IdentityTokenRefused": {"message": "The customer token has expired; sign a new one."},
 }
 
 # Refusals whose facts call for other words than their class's sample above.

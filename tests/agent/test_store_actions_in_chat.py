@@ -17,11 +17,16 @@ from test_changes import find
 from shopkeep.agent.engine import Assistant
 from shopkeep.agent.state import State
 from shopkeep.agent.toolmode import TOOLBOX, policy_text
+from shopkeep.agent.tools import IdentityPolicy
 from shopkeep.evals.demo import EVAL_NOW, DemoShop
 from shopkeep.llm import ModelGateway, ScriptedBackend
 from shopkeep.mcp.server import cancel_order, with_policy
 from shopkeep.store import Database, Store
 from shopkeep.store.policy import StorePolicy
+
+TAU2 = IdentityPolicy.tau2()
+"""These tests verify guests by email or name + zip: tau2-bench's rule, chosen here."""
+
 
 FOOD_ORDER = "#L5331570"
 """A pending noodle-house order of Mia Moore's, for the 13:00 slot (Seoul) of the eval day."""
@@ -50,7 +55,7 @@ def after_its_slot(demo_shop: DemoShop, tmp_path: object) -> Iterator[Store]:
 def test_that_a_food_order_being_prepared_is_refused_before_any_yes_with_a_true_reason(
     after_its_slot: Store, message: str, said: str
 ) -> None:
-    assistant = Assistant(after_its_slot, ModelGateway(ScriptedBackend([])))
+    assistant = Assistant(after_its_slot, ModelGateway(ScriptedBackend([])), identity=TAU2)
     conversation = assistant.start(customer_id=after_its_slot.customers.find_by_email(MIA))
     refused = assistant.reply(conversation, message)
     assert said in refused.reply

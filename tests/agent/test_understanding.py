@@ -13,6 +13,7 @@ from test_changes import find, retail
 from shopkeep.agent import phrases
 from shopkeep.agent.engine import Assistant
 from shopkeep.agent.intents import guess_jobs
+from shopkeep.agent.tools import IdentityPolicy
 from shopkeep.evals.demo import EVAL_NOW, DemoShop
 from shopkeep.llm import ModelGateway, ScriptedBackend
 from shopkeep.store import Database, Store
@@ -20,9 +21,12 @@ from shopkeep.store.money import Money
 from shopkeep.store.policy import StorePolicy
 from shopkeep.store.views import CustomerView, OrderView
 
+TAU2 = IdentityPolicy.tau2()
+"""These tests verify guests by email or name + zip: tau2-bench's rule, chosen here."""
+
 
 def assistant_for(shop: Store) -> Assistant:
-    return Assistant(shop, ModelGateway(ScriptedBackend([])))
+    return Assistant(shop, ModelGateway(ScriptedBackend([])), identity=TAU2)
 
 
 def default_zip(customer: CustomerView) -> str:
@@ -284,7 +288,9 @@ def test_that_a_return_under_way_says_how_much_comes_back_and_where(shop: Store)
 
 def test_that_the_models_guess_alone_never_hands_the_conversation_off(shop: Store) -> None:
     customer, _ = anyone(shop, lambda c, o: True)
-    assistant = Assistant(shop, ModelGateway(ScriptedBackend(['{"job": "handoff"}'])))
+    assistant = Assistant(
+        shop, ModelGateway(ScriptedBackend(['{"job": "handoff"}'])), identity=TAU2
+    )
     conversation = assistant.start(customer_id=customer.id)
     turn = assistant.reply(conversation, "hmm so what about the thing from before then")
     assert not turn.handed_off

@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from shopkeep.agent.engine import Assistant
+from shopkeep.agent.tools import IdentityPolicy
 from shopkeep.api import create_app
 from shopkeep.llm import ModelGateway, ScriptedBackend
 from shopkeep.llm.backends.scripted import Reply
@@ -49,9 +50,15 @@ class Chat:
         *script: Reply,
         demo_login: bool = True,
         free_wording: bool = False,
+        identity: IdentityPolicy | None = None,
     ) -> Chat:
+        """`identity`: how guests prove who they are; default tau2-bench's rule (the chat
+        API's tests verify guests by email), the shop's own modes where a test names one."""
         backend = ScriptedBackend(list(script))
-        assistant = Assistant(shop, ModelGateway(backend), free_wording=free_wording)
+        identity = identity or IdentityPolicy.tau2()
+        assistant = Assistant(
+            shop, ModelGateway(backend), free_wording=free_wording, identity=identity
+        )
         settings = Settings(data_dir=data_dir, web=WebSettings(demo_login=demo_login))
         app = create_app(
             settings,

@@ -21,6 +21,7 @@ from sqlalchemy import event
 
 from chromium import launch_chromium
 from shopkeep.agent.engine import Assistant
+from shopkeep.agent.tools import IdentityPolicy
 from shopkeep.api import create_app
 from shopkeep.api.admission import RateLimit
 from shopkeep.api.chat import ChatService
@@ -28,6 +29,10 @@ from shopkeep.llm import ModelGateway, ScriptedBackend
 from shopkeep.llm.chat import ChatRequest
 from shopkeep.settings import AcpSettings, Settings, WebSettings
 from shopkeep.store import Store
+
+TAU2 = IdentityPolicy.tau2()
+"""These tests verify guests by email or name + zip: tau2-bench's rule, chosen here."""
+
 
 HANG_GUARD_S = 120.0  # keeps a deadlock from hanging the suite; no test is about time
 NO_LIMIT_MS = 10**9
@@ -59,7 +64,7 @@ class HeldModel:
 
 def open_chat(shop: Store, data_dir: Path, model: HeldModel | None = None, **web: Any) -> Chat:
     backend = ScriptedBackend([model] * 50 if model else [])
-    assistant = Assistant(shop, ModelGateway(backend))
+    assistant = Assistant(shop, ModelGateway(backend), identity=TAU2)
     settings = Settings(data_dir=data_dir, web=WebSettings(demo_login=True, **web))
     app = create_app(
         settings, store=shop, assistant=assistant, acp_settings=AcpSettings(webhook_poll_seconds=0)

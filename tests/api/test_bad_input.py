@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shopkeep.agent.engine import Assistant
+from shopkeep.agent.tools import IdentityPolicy
 from shopkeep.api import create_app
 from shopkeep.llm import ModelGateway, ScriptedBackend
 from shopkeep.settings import AcpSettings, Settings
@@ -24,6 +25,10 @@ from shopkeep.store import Database, Store
 from shopkeep.store.conversations import MAX_MESSAGE_CHARS
 
 Make = Callable[..., Chat]
+TAU2 = IdentityPolicy.tau2()
+"""These tests verify guests by email or name + zip: tau2-bench's rule, chosen here."""
+
+
 ORDER_ID = re.compile(r"#W\d+")
 ROUTED = ['{"job": "smalltalk"}'] * 4
 """The model's answers when asked which job a message is (the keywords could not tell)."""
@@ -78,14 +83,27 @@ def test_that_a_message_at_the_limit_is_taken_whole(chat: Make) -> None:
     assert turn["messages"][0]["text"] == text
 
 
-def test_that_a_megabyte_message_is_refused_like_any_long_one(chat: Make) -> None:
+def test_that_a_long_message_under_the_body_limit_is_refused_like_any_long_one(
+    chat: Make,
+) -> None:
+    c = chat()
+    browser = c.browser()
+    conversation_id = c.start(browser)
+    refused = browser.post(
+        f"/api/conversations/{conversation_id}/messages", json={"text": "a" * 500_000}
+    )
+    assert refused.status_code == 422 and error_of(refused)["code"] == "invalid_request"
+    assert stored(c, conversation_id) == (0, 1)
+
+
+def test_that_a_megabyte_message_is_refused_unread_and_nothing_is_stored(chat: Make) -> None:
     c = chat()
     browser = c.browser()
     conversation_id = c.start(browser)
     refused = browser.post(
         f"/api/conversations/{conversation_id}/messages", json={"text": "a" * 1_000_000}
     )
-    assert refused.status_code == 422 and error_of(refused)["code"] == "invalid_request"
+    assert refused.status_code == 413 and error_of(refused)["code"] == "body_too_large"
     assert stored(c, conversation_id) == (0, 1)
 
 
@@ -343,7 +361,7 @@ def test_that_a_nul_character_in_a_message_is_never_a_server_error(
     app = create_app(
         Settings(data_dir=tmp_path / "data"),
         store=store,
-        assistant=Assistant(store, ModelGateway(ScriptedBackend(ROUTED))),
+        assistant=Assistant(store, ModelGateway(ScriptedBackend(ROUTED)), identity=TAU2),
         acp_settings=AcpSettings(webhook_poll_seconds=0),
     )
     browser = TestClient(app, raise_server_exceptions=False)

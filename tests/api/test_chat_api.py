@@ -252,7 +252,9 @@ def test_that_the_live_stream_shows_the_staff_member_s_reply_as_it_is_written(
             name, message = next(events)
 
     assert name == "message"
-    assert message["seq"] == 3 and message["role"] == "staff" and message["author"] == "agent"
+    assert message["seq"] == 3 and message["role"] == "staff"
+    # The shopper sees the display name, never the sign-in name.
+    assert message["author"] is None and message["author_name"] == "Agent"
     assert message["text"] == "Hi, I'm Sam from the shop. How can I help?"
 
 

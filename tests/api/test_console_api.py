@@ -18,13 +18,18 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from shopkeep.agent.engine import Assistant
+from shopkeep.agent.tools import IdentityPolicy
 from shopkeep.api import create_app
 from shopkeep.llm import ModelGateway, ScriptedBackend
 from shopkeep.settings import AcpSettings, Settings, WebSettings
 from shopkeep.store import Store
 
+TAU2 = IdentityPolicy.tau2()
+"""These tests verify guests by email or name + zip: tau2-bench's rule, chosen here."""
+
+
 AGENT = {"username": "agent", "password": "agent-demo"}
-OTHER = {"username": "agent2", "password": "agent2-demo"}
+OTHER = {"username": "agent2", "password": "second-agent-quiet-harbour"}
 ASK_FOR_A_HUMAN = "I want to talk to a human"
 
 
@@ -62,7 +67,7 @@ def desk(shop: Store, tmp_path: Path) -> Desk:
     app = create_app(
         settings,
         store=shop,
-        assistant=Assistant(shop, ModelGateway(backend)),
+        assistant=Assistant(shop, ModelGateway(backend), identity=TAU2),
         acp_settings=AcpSettings(webhook_poll_seconds=0),
     )
     shop.staff.add(OTHER["username"], password=OTHER["password"], role="agent")

@@ -25,6 +25,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from shopkeep.agent.engine import Assistant
+from shopkeep.agent.tools import IdentityPolicy
 from shopkeep.api import create_app
 from shopkeep.api.acp import AcpService
 from shopkeep.api.chat import ChatService
@@ -34,6 +35,10 @@ from shopkeep.settings import Settings
 from shopkeep.store import Database, Store
 from shopkeep.store.agent_checkout import Buyer, SessionChanges, SessionLine, ShipTo
 from shopkeep.store.views import AddressInput
+
+TAU2 = IdentityPolicy.tau2()
+"""These tests verify guests by email or name + zip: tau2-bench's rule, chosen here."""
+
 
 REAL_ITEMS = ["powercube-20k-graphite", "airbeat-pro-sage", "ceramide-cream-50ml"]
 CHECKS = [
@@ -106,7 +111,9 @@ def aim(demo_url: str) -> Iterator[Aim]:
     APP.state.acp = AcpService.build(store, ACP, _no_secret)
     # Whatever it is asked, the scripted model picks small talk (the job model's only call).
     model = ScriptedBackend([lambda _request: '{"job": "smalltalk"}'] * 10_000)
-    APP.state.chat = ChatService(store, Assistant(store, ModelGateway(model)), Settings().web)
+    APP.state.chat = ChatService(
+        store, Assistant(store, ModelGateway(model), identity=TAU2), Settings().web
+    )
     yield Aim(APP.state.acp)
     APP.state.acp, APP.state.chat, APP.state.store = empty, no_chat, no_store
     store.close()

@@ -52,5 +52,5 @@ def test_that_without_a_terminal_the_password_comes_from_the_environment_or_noth
     assert refused.returncode == 2
     assert "SHOPKEEP_STAFF_PASSWORD" in refused.stderr and "Traceback" not in refused.stderr
     short = shopkeep("staff", "add", "mina", "--role", "agent", url=url, password="short")
-    assert short.returncode != 0 and "at least 8 characters" in short.stderr
+    assert short.returncode != 0 and "at least 10 characters" in short.stderr
     assert "mina" not in shopkeep("staff", "list", url=url).stdout

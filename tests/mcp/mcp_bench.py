@@ -18,12 +18,13 @@ from mcp_types import CallToolResult
 from sqlalchemy import func, select
 
 from mcp import Client, ClientSession, StdioServerParameters, stdio_client
+from shopkeep.keys import derive
 from shopkeep.mcp import StoreForAgents, build_server, issue_token, read_token
 from shopkeep.store import Store
 from shopkeep.store.models import Order, SandboxGatewayRecord
 
 SECRET = "a test secret, never a real one"
-KEY = SECRET.encode()
+KEY = derive(SECRET.encode(), "mcp")  # the key MCP tokens are signed with
 OLIVIA = "olivia.brown69@example.com"  # Visa 7076, PayPal, a gift card
 NOAH = "noah.davis68@example.org"  # a pending order and delivered ones
 MCP = [sys.executable, "-m", "shopkeep.cli.mcp"]

@@ -22,9 +22,14 @@ from security_bench import (
 )
 
 from shopkeep.agent.engine import Assistant, Mode
+from shopkeep.agent.tools import IdentityPolicy
 from shopkeep.llm import ModelGateway
 from shopkeep.llm.backends.local import LocalBackend
 from shopkeep.store import Store
+
+TAU2 = IdentityPolicy.tau2()
+"""These tests verify guests by email or name + zip: tau2-bench's rule, chosen here."""
+
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +41,7 @@ def local_model(model_path: Path) -> LocalBackend:
 
 def assistant_on(shop: Store, model: LocalBackend, mode: Mode) -> tuple[Assistant, Recorded]:
     recorded = Recorded(model)
-    return Assistant(shop, ModelGateway(recorded), mode=mode), recorded
+    return Assistant(shop, ModelGateway(recorded), mode=mode, identity=TAU2), recorded
 
 
 def test_that_the_real_model_reading_a_hostile_message_cancels_nothing_and_shows_no_prompt(

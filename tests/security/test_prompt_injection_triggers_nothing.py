@@ -33,11 +33,15 @@ from security_bench import (
 
 from shopkeep.agent.engine import Assistant, Mode
 from shopkeep.agent.toolmode import TOOLS_SYSTEM
+from shopkeep.agent.tools import IdentityPolicy
 from shopkeep.api import create_app
 from shopkeep.llm import ChatRequest, ModelGateway, ScriptedBackend
 from shopkeep.llm.backends.scripted import Reply
 from shopkeep.settings import AcpSettings, Settings, WebSettings
 from shopkeep.store import Money, Store
+
+TAU2 = IdentityPolicy.tau2()
+"""These tests verify guests by email or name + zip: tau2-bench's rule, chosen here."""
 
 
 def obeys(job: str) -> Callable[[ChatRequest], str]:
@@ -49,7 +53,9 @@ def obeys(job: str) -> Callable[[ChatRequest], str]:
 def bench(shop: Store) -> Callable[..., Bench]:
     def make(*script: Reply, mode: Mode = "flows", free_wording: bool = False) -> Bench:
         backend = ScriptedBackend(list(script))
-        assistant = Assistant(shop, ModelGateway(backend), mode=mode, free_wording=free_wording)
+        assistant = Assistant(
+            shop, ModelGateway(backend), mode=mode, free_wording=free_wording, identity=TAU2
+        )
         return Bench(shop, backend, assistant)
 
     return make
@@ -170,7 +176,9 @@ def test_that_a_name_carrying_instructions_is_kept_and_shown_as_text_and_changes
     app = create_app(
         Settings(data_dir=tmp_path / "data", web=WebSettings(demo_login=True)),
         store=shop,
-        assistant=Assistant(shop, ModelGateway(ScriptedBackend([obeys("handoff")] * 3))),
+        assistant=Assistant(
+            shop, ModelGateway(ScriptedBackend([obeys("handoff")] * 3)), identity=TAU2
+        ),
         acp_settings=AcpSettings(api_key=SecretStr(key), webhook_poll_seconds=0),
     )
     agent = TestClient(app)

@@ -61,7 +61,7 @@ def test_that_a_bad_account_is_refused_and_nothing_is_stored(
 def test_that_a_username_is_taken_once(store: Store) -> None:
     store.staff.add("mina", password="correct horse", role="agent")
     with pytest.raises(StaffExists):
-        store.staff.add("mina", password="another one", role="manager")
+        store.staff.add("mina", password="another long one", role="manager")
     assert [m.role for m in store.staff.all()] == ["agent"]
 
 

@@ -19,13 +19,13 @@ from shopkeep.agent.jobs import Job
 from shopkeep.agent.language import detect_language
 from shopkeep.agent.result import TurnResult
 from shopkeep.agent.state import Frame, Staged, State, StateUnreadable
-from shopkeep.agent.tools import ShopTools
+from shopkeep.agent.tools import IdentityPolicy, ShopTools
 from shopkeep.agent.understand import STRONG, Command, classify
 from shopkeep.agent.wording import reword
 from shopkeep.llm import ModelGateway, UsageRecord
 from shopkeep.logs import holds_card_number
 from shopkeep.store.actions import PLACEMENTS
-from shopkeep.store.errors import StoreError
+from shopkeep.store.errors import StoreError, TooManyTries
 from shopkeep.store.shop import Store
 from shopkeep.store.views import (
     ConversationView,
@@ -82,11 +82,15 @@ class Assistant:
         *,
         mode: Mode = "flows",
         free_wording: bool = False,
+        identity: IdentityPolicy | None = None,
     ) -> None:
+        """`identity`: how a guest proves who they are (default: signed mode, where only the
+        merchant's site can say who a customer is; evaluations pass IdentityPolicy.tau2())."""
         self.store = store
         self.gateway = gateway
         self.mode = mode
         self.free_wording = free_wording
+        self.identity = identity or IdentityPolicy()
 
     def warm_up(self) -> None:
         """Read what every turn reads (the catalog, the menus) once, before the first customer
@@ -109,11 +113,18 @@ class Assistant:
         )
         return view.id
 
-    def reply(self, conversation_id: str, text: str) -> TurnResult:
+    def reply(self, conversation_id: str, text: str, *, client: str | None = None) -> TurnResult:
+        """One turn. `client`: where the message came from (a web client's address), against
+        which wrong one-time codes count; default: the conversation."""
         conversation = self.store.conversations.get(conversation_id)
         recovered = reconcile(self.store, conversation)
         # What the recovery wrote is read again; otherwise the conversation as read serves.
-        result = self._reply(conversation_id, text, None if recovered else conversation)
+        result = self._reply(
+            conversation_id,
+            text,
+            None if recovered else conversation,
+            client or f"conversation {conversation_id}",
+        )
         if recovered is None:
             return result
         return dataclasses.replace(
@@ -123,7 +134,11 @@ class Assistant:
         )
 
     def _reply(
-        self, conversation_id: str, text: str, conversation: ConversationView | None
+        self,
+        conversation_id: str,
+        text: str,
+        conversation: ConversationView | None,
+        client: str,
     ) -> TurnResult:
         started = time.perf_counter()
         if conversation is None:
@@ -135,7 +150,7 @@ class Assistant:
         state.turn += 1
         lang = detect_language(text, state.language)
         state.language = lang
-        tools = ShopTools(self.store, state)
+        tools = ShopTools(self.store, state, self.identity, client=client)
         t = Turn(text, extract(text), lang, state, tools)
         usage: list[UsageRecord] = []
         commands: list[dict[str, Any]] = []
@@ -550,7 +565,11 @@ class _TurnRun:
         """Proof of identity given at any moment, whether or not it was asked for: checked, and
         never asked for again. True when the turn is handled."""
         t, s = self.t, self.t.state
-        if s.customer_id is not None or not (t.x.emails or t.x.zip_codes):
+        if s.customer_id is not None:
+            return False
+        if not t.tools.knowledge_proves:
+            return self.identify_by_code()
+        if not (t.x.emails or t.x.zip_codes):
             return False
         frame = s.frame
         if frame is not None and frame.asked == "identity":
@@ -574,11 +593,72 @@ class _TurnRun:
             return True
         return False
 
+    def identify_by_code(self) -> bool:
+        """Signed and code modes, where knowing an email or a name and zip proves nothing: a
+        one-time code typed after it was sent is checked; an email or a name with a zip,
+        given while a job waits on identity or alone, is answered with the way to prove it.
+        A request given with them ("I'm ana@x.com, where is my order?") starts its job, which
+        then asks. True when the turn is handled."""
+        t, s = self.t, self.t.state
+        frame = s.frame
+        code = _CODE.search(t.text) if s.code_sent else None
+        if code is not None:
+            return self.redeem(code.group(1), frame)
+        if not (t.x.emails or (t.x.zip_codes and t.x.names)):
+            return False
+        if frame is not None and frame.asked == "identity":
+            return self.prove_otherwise()
+        rest = _without_proof(t)
+        if frame is None and not guess_jobs(rest, t.lang):
+            return self.prove_otherwise()
+        return False
+
+    def prove_otherwise(self) -> bool:
+        """Proof by knowledge offered where it proves nothing: say how to prove it instead (in
+        code mode, a code is sent to the email given). True when something was said."""
+        t, x = self.t, self.t.x
+        if t.tools.identity.mode == "code":
+            if x.emails:
+                sent = t.tools.send_code(x.emails[0], t.lang)
+                t.say(f"code_{sent}")
+                return True
+            if x.zip_codes and x.names:
+                t.say("code_needs_email")
+                return True
+            return False
+        if x.emails or (x.zip_codes and x.names):
+            t.say("sign_in_needed")
+            return True
+        return False
+
+    def redeem(self, code: str, frame: Frame | None) -> bool:
+        """A one-time code typed: right, the customer is verified and the job waiting on it
+        goes on; wrong, it counts as a failed proof."""
+        t = self.t
+        try:
+            customer = t.tools.verify_code(code)
+        except TooManyTries:
+            t.say("code_locked")
+            return True
+        if customer is None:
+            return self.not_verified("code_wrong")
+        self.verified(customer)
+        if frame is not None and frame.asked == "identity":
+            frame.asked = None
+            self.job = frame.job
+            request = frame.slots.request or ""
+            self.step(frame, t.reread(request) if request else t)
+        else:
+            t.say("how_can_i_help")
+        return True
+
     def verify(self, frame: Frame) -> bool:
         """Try the message as proof of identity for the job waiting on it; True when the turn is
         handled. The job then reads its first request together with this message ("my email is
         x@y.com, refund to Alipay please")."""
         t = self.t
+        if not t.tools.knowledge_proves:
+            return self.prove_otherwise()
         customer, tried = self.proof()
         if customer is not None:
             self.verified(customer)
@@ -598,13 +678,13 @@ class _TurnRun:
         self.t.event("verified", customer_id=customer.id)
         self.t.say("verified", name=customer.first_name)
 
-    def not_verified(self) -> bool:
+    def not_verified(self, key: str = "verify_failed") -> bool:
         s = self.t.state
         s.verify_attempts += 1
         if s.verify_attempts >= MAX_VERIFY_ATTEMPTS:
             self.hand_off("verification_failed")
             return True
-        self.t.say("verify_failed")
+        self.t.say(key)
         return True
 
     # --- jobs -------------------------------------------------------------------------------
@@ -641,7 +721,7 @@ class _TurnRun:
                 if self.verify(frame):
                     return "ask"
                 frame.asked = "identity"
-            t.say("verify_ask")
+            t.say(VERIFY_ASK[t.tools.identity.mode])
             return "ask"
         step = self.run_flow(frame.job, frame, t)
         if frame.job == "out_of_scope":
@@ -747,6 +827,11 @@ def _only_manners(guesses: list[tuple[Job, float]]) -> bool:
     """Nothing but a weak hint of small talk ("안녕하세요" before a request the keywords do not
     place): the model reads the request."""
     return len(guesses) == 1 and guesses[0][0] == "smalltalk" and guesses[0][1] < STRONG
+
+
+_CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
+"""A one-time code as the customer types it: six digits."""
+VERIFY_ASK = {"tau2": "verify_ask", "code": "verify_ask_code", "signed": "verify_ask_signed"}
 
 
 def _without_proof(t: Turn) -> str:

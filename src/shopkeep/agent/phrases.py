@@ -134,6 +134,77 @@ register(
             "ko": "입력하신 정보와 일치하는 계정을 찾지 못했어요. 이메일 또는 이름, 성, "
             "우편번호를 다시 확인해 주세요.",
         },
+        "verify_ask_code": {
+            "en": "To look at your account I first need to confirm who you are: please give "
+            "me the email address of your account, and I'll send a one-time code to it.",
+            "zh": "查看您的账户前需要先确认身份："
+            "请提供您账户的邮箱，我会向该邮箱发送一次性验证码。",
+            "ko": "계정을 확인하려면 먼저 본인 확인이 필요해요. 계정의 이메일 주소를 알려 "
+            "주시면 그 주소로 일회용 코드를 보내 드릴게요.",
+        },
+        "verify_ask_signed": {
+            "en": "To look at your account, please sign in on the shop's website and open "
+            "the chat from there. Meanwhile I can help you find products and answer questions.",
+            "zh": "如需查看您的账户，请先在商店网站登录，再从网站打开聊天。"
+            "在此之前，我可以帮您找商品、回答问题。",
+            "ko": "계정을 확인하려면 상점 웹사이트에서 로그인한 뒤 그곳에서 채팅을 열어 "
+            "주세요. 그동안 상품 찾기와 질문 답변은 도와드릴 수 있어요.",
+        },
+        "sign_in_needed": {
+            "en": "For your safety, an email address or a name and zip code is not enough to "
+            "open an account here. Please sign in on the shop's website and open the chat "
+            "from there; I can still help you find products and answer questions.",
+            "zh": "为了您的安全，仅凭邮箱或姓名和邮编无法在这里查看账户。"
+            "请先在商店网站登录，再从网站打开聊天；我仍然可以帮您找商品、回答问题。",
+            "ko": "안전을 위해 이메일 주소나 이름과 우편번호만으로는 계정을 열 수 없어요. "
+            "상점 웹사이트에서 로그인한 뒤 그곳에서 채팅을 열어 주세요. 상품 찾기와 질문 "
+            "답변은 계속 도와드릴 수 있어요.",
+        },
+        "code_sent": {
+            "en": "If that email belongs to an account here, I've just sent a one-time code "
+            "to it. Please type the 6-digit code here.",
+            "zh": "如果该邮箱属于本店的账户，我刚刚已向其发送一次性验证码。"
+            "请在这里输入 6 位验证码。",
+            "ko": "그 이메일이 이곳 계정의 주소라면 방금 일회용 코드를 보냈어요. 6자리 코드를 "
+            "여기에 입력해 주세요.",
+        },
+        "code_limited": {
+            "en": "Too many codes were asked for this account in the last hour. Please use "
+            "the last code you received, or try again later.",
+            "zh": "过去一小时内为该账户申请的验证码过多。请使用您最后收到的验证码，或稍后再试。",
+            "ko": "지난 한 시간 동안 이 계정에 코드 요청이 너무 많았어요. 마지막으로 받은 "
+            "코드를 쓰시거나 나중에 다시 시도해 주세요.",
+        },
+        "code_unavailable": {
+            "en": "Sorry, I can't send a code right now. Please sign in on the shop's website, "
+            "or try again later.",
+            "zh": "抱歉，现在无法发送验证码。请在商店网站登录，或稍后再试。",
+            "ko": "죄송해요, 지금은 코드를 보낼 수 없어요. 상점 웹사이트에서 로그인하시거나 "
+            "나중에 다시 시도해 주세요.",
+        },
+        "code_needs_email": {
+            "en": "For your safety, a name and zip code are not enough here. Please give me "
+            "the email address of your account, and I'll send a one-time code to it.",
+            "zh": "为了您的安全，仅凭姓名和邮编是不够的。"
+            "请提供您账户的邮箱，我会向该邮箱发送一次性验证码。",
+            "ko": "안전을 위해 이름과 우편번호만으로는 부족해요. 계정의 이메일 주소를 알려 "
+            "주시면 일회용 코드를 보내 드릴게요.",
+        },
+        "code_wrong": {
+            "en": "That code isn't right, or it has expired. Please check the latest mail and "
+            "type its code, or give me your email again for a new one.",
+            "zh": "验证码不正确或已过期。请查看最新的邮件并输入其中的验证码，"
+            "或再次提供邮箱获取新验证码。",
+            "ko": "코드가 맞지 않거나 만료됐어요. 가장 최근 메일의 코드를 입력하시거나, 새 "
+            "코드를 받으려면 이메일을 다시 알려 주세요.",
+        },
+        "code_locked": {
+            "en": "There have been too many wrong codes, so codes are paused for a while. "
+            "Please try again later, or sign in on the shop's website.",
+            "zh": "错误的验证码次数过多，验证暂时停止。请稍后再试，或在商店网站登录。",
+            "ko": "잘못된 코드가 너무 많이 입력되어 잠시 코드 확인을 멈췄어요. 나중에 다시 "
+            "시도하시거나 상점 웹사이트에서 로그인해 주세요.",
+        },
         "verified": {
             "en": "Thank you, {name}, you're verified.",
             "zh": "谢谢，{name}，身份已确认。",

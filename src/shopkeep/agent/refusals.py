@@ -362,6 +362,22 @@ _REASONS: dict[str, dict[Language, str]] = {
         "zh": "已经有用户名为 {username} 的员工。",
         "ko": "{username}(이)라는 직원이 이미 있어요.",
     },
+    "weak_password": {
+        "en": "that password is too short or too easy to guess; please choose a stronger one.",
+        "zh": "该密码太短或太容易被猜到，请换一个更安全的密码。",
+        "ko": "비밀번호가 너무 짧거나 추측하기 쉬워요. 더 안전한 비밀번호를 골라 주세요.",
+    },
+    "too_many_tries": {
+        "en": "there have been too many tries; please try again in {retry_after_seconds} seconds.",
+        "zh": "尝试次数过多，请 {retry_after_seconds} 秒后再试。",
+        "ko": "시도가 너무 많았어요. {retry_after_seconds}초 후에 다시 시도해 주세요.",
+    },
+    "identity_token_refused": {
+        "en": "the sign-in from the shop's website could not be checked; please sign in "
+        "there again.",
+        "zh": "无法核实来自商店网站的登录信息，请在网站上重新登录。",
+        "ko": "상점 웹사이트의 로그인 정보를 확인할 수 없어요. 웹사이트에서 다시 로그인해 주세요.",
+    },
 }
 
 _VARIANTS: dict[str, dict[Language, str]] = {

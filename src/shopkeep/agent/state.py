@@ -270,6 +270,10 @@ class State(BaseModel):
     """Product ids of the last list shown, for "the second one"."""
     shown_orders: list[str] = Field(default_factory=list)
     verify_attempts: int = 0
+    code_sent: bool = False
+    """Code mode: a one-time code was asked for; the next code typed is checked."""
+    code_for: str | None = None
+    """The customer it was sent to (None: the email given has no account)."""
     asked: dict[str, int] = Field(default_factory=dict)
     """The questions asked since the conversation last moved on, and how often: one is never
     asked a third time."""

@@ -333,6 +333,13 @@ def verify_customer_by_name_zip(c: Call, first_name: str, last_name: str, zip_co
 
 def _verify(c: Call, find: Callable[[], str], verify: Callable[[], CustomerView | None]) -> Any:
     state = c.t.state
+    if state.customer_id is None and not c.tools.knowledge_proves:
+        # Knowing an email or a name and zip proves nothing outside tau2 mode.
+        raise ToolRefusal(
+            "in this shop an email or a name and zip code does not verify anyone: tell the "
+            "customer to sign in on the shop's website"
+            + (" or to ask for a one-time code" if c.tools.identity.mode == "code" else "")
+        )
     if state.customer_id is not None:
         # One customer per conversation: details naming anyone else change nothing, and
         # whether such a customer exists is not said.

@@ -86,7 +86,8 @@ class AcpService:
 
     @classmethod
     def build(cls, store: Store, settings: AcpSettings, secret: Callable[[], bytes]) -> AcpService:
-        """`secret` gives the webhook signing key; it is asked for only if webhooks are on."""
+        """`secret` gives the webhook signing key when none is set (a key derived for webhooks
+        only); it is asked for only if webhooks are on."""
         checkout = AgentCheckout(store.ctx, record_order_events=settings.webhook_url is not None)
         keys = RequestKeys(
             store.ctx,

@@ -157,9 +157,11 @@ class Admission:
             return self._idle.wait_for(lambda: not self._running, timeout)
 
     def _retry_after(self) -> int:
-        """Seconds until a place in line is likely free: one turn's time, shared by the
-        turns running side by side."""
-        guess = math.ceil(self._turn_seconds / self.max_running)
+        """Seconds until the line now waiting has likely drained, at the rate turns have
+        been ending (the measured turn time, shared by the turns running side by side):
+        sending again sooner would find it full again. Called with the lock held."""
+        ahead = len(self._line) + self._running
+        guess = math.ceil(ahead * self._turn_seconds / self.max_running)
         return min(max(guess, 1), MAX_RETRY_AFTER_S)
 
     def _serve(self, place: Place[Any]) -> None:
@@ -257,3 +259,48 @@ def retry_after(wait: float) -> int:
 
 def seconds(n: int) -> str:
     return "1 second" if n == 1 else f"{n} seconds"
+
+
+class StreamCap:
+    """At most `per_session` open live streams per browser session and `per_address` per
+    client address, in one worker: a stream costs a poll of the database every second for as
+    long as it stays open, so one visitor must not hold hundreds."""
+
+    def __init__(self, per_session: int, per_address: int) -> None:
+        self.per_session = per_session
+        self.per_address = per_address
+        self._lock = threading.Lock()
+        self._open: dict[tuple[str, str], int] = {}
+
+    def take(self, session: str, address: str) -> Callable[[], None]:
+        """A place for one stream, and how to give it back (once, however often called);
+        429 too_many_streams when the session or the address holds its share already."""
+        keys = (("session", session), ("address", address))
+        with self._lock:
+            for (kind, key), cap in zip(keys, (self.per_session, self.per_address), strict=True):
+                if self._open.get((kind, key), 0) >= cap:
+                    raise Refused(
+                        429,
+                        "too_many_streams",
+                        f"Too many live streams open from this {kind}: at most {cap}. Close "
+                        "another page of the chat first.",
+                        headers={"Retry-After": "5"},
+                    )
+            for k in keys:
+                self._open[k] = self._open.get(k, 0) + 1
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            with self._lock:
+                if released:
+                    return
+                released = True
+                for k in keys:
+                    left = self._open.get(k, 0) - 1
+                    if left > 0:
+                        self._open[k] = left
+                    else:
+                        self._open.pop(k, None)
+
+        return release

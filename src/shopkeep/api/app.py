@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Literal
 
 from fastapi import APIRouter, FastAPI
@@ -17,6 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from shopkeep.agent.engine import Assistant
 from shopkeep.api import acp, analytics, chat, console, pages
 from shopkeep.api.errors import install_error_handlers
+from shopkeep.api.hardening import Hardening
 from shopkeep.api.metrics import install_metrics
 from shopkeep.api.session import COOKIE
 from shopkeep.api.settings import AcpSettings, load_acp_settings
@@ -58,9 +60,15 @@ def create_app(
         from shopkeep.llm import open_gateway
 
         gateway = open_gateway(settings.llm, settings.cache_dir)
-        return Assistant(shop, gateway, free_wording=settings.agent.free_wording)
+        return Assistant(
+            shop,
+            gateway,
+            free_wording=settings.agent.free_wording,
+            identity=settings.identity_policy(),
+        )
 
-    service = acp.AcpService.build(shop, acp_settings, settings.resolved_secret_key)
+    # Each purpose signs with its own key: one that checks webhooks cannot forge a cookie.
+    service = acp.AcpService.build(shop, acp_settings, lambda: settings.key_for("webhook"))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -92,14 +100,26 @@ def create_app(
     app.state.store = shop
     app.state.settings = settings
     app.state.acp = service
-    app.state.chat = chat.ChatService(shop, assistant or configured_assistant, settings.web)
+    app.state.chat = chat.ChatService(
+        shop,
+        assistant or configured_assistant,
+        settings.web,
+        identity_key=settings.key_for("identity"),
+        token_max=timedelta(seconds=settings.identity.token_max_seconds),
+    )
     app.add_middleware(
         SessionMiddleware,
-        secret_key=settings.resolved_secret_key().decode("latin-1"),
+        secret_key=settings.key_for("session").hex(),
         session_cookie=COOKIE,
         max_age=int(settings.web.session_days * 86400),
         same_site="lax",
         https_only=settings.web.secure_cookies,
+    )
+    # Outermost: its headers go on every answer, the session's and the errors' included.
+    app.add_middleware(
+        Hardening,
+        max_body_bytes=settings.web.max_body_bytes,
+        frame_ancestors=settings.web.frame_ancestors,
     )
     install_error_handlers(app)
     install_metrics(app)

@@ -9,7 +9,7 @@ import re
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -21,14 +21,24 @@ from shopkeep.agent.engine import Assistant, reconcile
 from shopkeep.agent.extract import option_synonyms
 from shopkeep.agent.result import TurnResult
 from shopkeep.agent.state import staged_kind
-from shopkeep.api.admission import Admission, Clock, Place, RateLimit, retry_after, seconds
+from shopkeep.api.admission import (
+    Admission,
+    Clock,
+    Place,
+    RateLimit,
+    StreamCap,
+    retry_after,
+    seconds,
+)
 from shopkeep.api.errors import ErrorOut, Refused, stream_errors
 from shopkeep.api.session import (
     Shopper,
     remember_conversation,
+    session_id,
     shopper,
     sign_in_customer,
 )
+from shopkeep.identity import MAX_TOKEN_CHARS, read_customer
 from shopkeep.settings import WebSettings
 from shopkeep.store.conversations import MAX_MESSAGE_CHARS
 from shopkeep.store.errors import (
@@ -132,6 +142,12 @@ class SessionOut(BaseModel):
 class SignInIn(BaseModel):
     customer_id: str | None = Field(
         default=None, max_length=64, description="a demo customer's id; null: continue as a guest"
+    )
+    identity_token: str | None = Field(
+        default=None,
+        max_length=MAX_TOKEN_CHARS,
+        description="the merchant site's signed customer token (docs/web.md): act as that "
+        "customer, made on first sight",
     )
 
 
@@ -311,6 +327,8 @@ class ChatService:
         web: WebSettings,
         *,
         clock: Clock = time.monotonic,
+        identity_key: bytes = b"",
+        token_max: timedelta = timedelta(minutes=10),
     ) -> None:
         """`assistant`, or how to make it on the first turn (an app that only serves agent
         checkout never loads a model). `clock` times the rate limits and the turns."""
@@ -323,6 +341,10 @@ class ChatService:
         self.admission = Admission(web.turn_concurrency, web.queue_limit, clock=clock)
         self.customer_limit = RateLimit(web.customer_messages_per_minute, clock=clock)
         self.ip_limit = RateLimit(web.ip_messages_per_minute, clock=clock)
+        self.identity_key = identity_key
+        """The key of the merchant's customer tokens; empty: every token is refused."""
+        self.token_max = token_max
+        self.streams = StreamCap(web.live_streams_per_session, web.live_streams_per_address)
 
     @property
     def assistant(self) -> Assistant:
@@ -350,12 +372,14 @@ class ChatService:
                 continue  # removed from the catalog since: the text still names it
         return cards
 
-    def message(self, m: MessageView) -> MessageOut:
+    def message(self, m: MessageView, *, for_staff: bool = False) -> MessageOut:
+        """`for_staff`: the console's view, which names a staff member by sign-in name."""
         shown = [pid for e in m.events if e.get("kind") == "shown" for pid in e["product_ids"]]
         return MessageOut(
             seq=m.seq,
             role=m.role,
-            author=m.author,
+            # A staff member is shown by display name: their sign-in name stays private.
+            author=None if m.role == "staff" and not for_staff else m.author,
             author_name=self.staff_name(m.author) if m.role == "staff" else None,
             text=m.text,
             language=m.language,
@@ -365,14 +389,18 @@ class ChatService:
             staged=_staged(m.staged),
         )
 
-    def messages(self, conversation_id: str, after: int = 0) -> list[MessageOut]:
+    def messages(
+        self, conversation_id: str, after: int = 0, *, for_staff: bool = False
+    ) -> list[MessageOut]:
         found = self.store.conversations.messages(conversation_id, after_seq=max(after - 1, 0))
         # A turn's events (the products it showed) are kept on the customer's message.
         events = {m.turn: m.events for m in found if m.role == "customer"}
         return [
-            self.message(m.model_copy(update={"events": events.get(m.turn, [])}))
+            self.message(
+                m.model_copy(update={"events": events.get(m.turn, [])}), for_staff=for_staff
+            )
             if m.role == "assistant" and not m.events
-            else self.message(m)
+            else self.message(m, for_staff=for_staff)
             for m in found
             if m.seq > after
         ]
@@ -402,7 +430,7 @@ class ChatService:
         try:
             return self.store.staff.get(username).display_name
         except StaffNotFound:
-            return username  # an account since removed: its username is all there is
+            return "Support"  # an account since removed: never show its sign-in name
 
     def status(self, conversation_id: str) -> dict[str, str | None]:
         c = self.store.conversations.get(conversation_id)
@@ -419,9 +447,14 @@ class ChatService:
         (the conversation's, or the browser's) or the client address has sent too many this
         minute (429), or the line is full (503)."""
         checks = [(self.ip_limit, client, "this address")]
-        customer = conversation.customer_id or customer_id
-        if customer is not None:
-            checks.insert(0, (self.customer_limit, customer, "this customer"))
+        if customer_id is not None:
+            # Signed in (the merchant's token, or the demo login): the customer's own limit.
+            checks.insert(0, (self.customer_limit, customer_id, "this customer"))
+        elif conversation.customer_id is not None:
+            # Verified in the chat: the customer's limit as used from this address, so a
+            # stranger elsewhere cannot spend it.
+            key = f"{conversation.customer_id} at {client}"
+            checks.insert(0, (self.customer_limit, key, "this customer"))
         taken: list[tuple[RateLimit, str]] = []
         try:
             for limit, key, whose in checks:
@@ -436,14 +469,14 @@ class ChatService:
                         headers={"Retry-After": str(after)},
                     )
                 taken.append((limit, key))
-            return self.admission.admit(lambda: self.turn(conversation, text))
+            return self.admission.admit(lambda: self.turn(conversation, text, client))
         except Refused:
             # A refused message counts against no limit: it was never taken.
             for limit, key in taken:
                 limit.give_back(key)
             raise
 
-    def turn(self, conversation: ConversationView, text: str) -> TurnOut:
+    def turn(self, conversation: ConversationView, text: str, client: str | None = None) -> TurnOut:
         """Run one turn. If another worker or a staff member wrote the conversation meanwhile,
         the turn is run again on what they wrote (actions are idempotent, so a rerun never
         charges twice)."""
@@ -451,7 +484,7 @@ class ChatService:
         while True:
             before = self.store.conversations.get(conversation.id).message_count
             try:
-                result = self.assistant.reply(conversation.id, text)
+                result = self.assistant.reply(conversation.id, text, client=client)
                 break
             except ConversationChanged:
                 attempt += 1
@@ -532,13 +565,40 @@ def admitted(
 Admitted = Annotated[Place[TurnOut], Depends(admitted)]
 
 
+def stream_place(chat: Service, request: Request) -> Callable[[], None]:
+    """A place for one more live stream of this browser session and address (429
+    too_many_streams when either holds its share); the stream gives it back when it ends."""
+    return chat.streams.take(session_id(request), client_address(request))
+
+
 @router.get("/session", response_model=SessionOut, summary="Who this browser is")
 def get_session(chat: Service, who: Who) -> SessionOut:
     return SessionOut(customer=chat.customer(who.customer_id), demo_login=chat.web.demo_login)
 
 
-@router.post("/session", response_model=SessionOut, summary="Act as a demo customer, or a guest")
+@router.post(
+    "/session",
+    response_model=SessionOut,
+    summary="Act as the customer the merchant's site signed in, a demo customer, or a guest",
+    description="`identity_token`: a customer token the merchant's backend signed with the "
+    "shop's identity secret (docs/web.md); refused (401 identity_token_refused) when forged, "
+    "altered or expired. `customer_id`: a demo customer (demo login only). Neither: a guest.",
+)
 def sign_in(body: SignInIn, request: Request, chat: Service) -> SessionOut:
+    if body.identity_token is not None:
+        if body.customer_id is not None:
+            raise Refused(
+                422, "invalid_request", "Send an identity_token or a customer_id, not both."
+            )
+        signed = read_customer(
+            chat.identity_key,
+            body.identity_token,
+            now=datetime.now(UTC),
+            max_lifetime=chat.token_max,
+        )
+        customer_id = chat.store.customers.match_signed(signed.customer_id, signed.email)
+        sign_in_customer(request, customer_id)
+        return SessionOut(customer=chat.customer(customer_id), demo_login=chat.web.demo_login)
     if body.customer_id is not None:
         if not chat.web.demo_login:
             raise Refused(
@@ -706,7 +766,13 @@ async def send_streaming(place: Admitted, conversation: Owned) -> AsyncIterator[
 @router.get(
     "/conversations/{conversation_id}/live",
     response_class=EventSourceResponse,
-    responses=STREAM_ERRORS,
+    responses={
+        **STREAM_ERRORS,
+        429: {
+            "model": ErrorOut,
+            "description": "Too many live streams open from this session or address",
+        },
+    },
     summary="Follow a conversation: new messages (a staff member's too) and status changes",
     description="Events: `message` (a MessageOut, each once, in order, its seq as the event id) "
     "and `status` ({status, staff}: staff is who replies while the status is human), first and "
@@ -717,23 +783,29 @@ async def live(
     conversation: Owned,
     chat: Service,
     request: Request,
+    release: Annotated[Callable[[], None], Depends(stream_place)],
     after: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
     last_event_id: Annotated[str | None, Header(max_length=20)] = None,
 ) -> AsyncIterator[ServerSentEvent]:
-    if last_event_id is not None and last_event_id.isdigit():
-        after = max(after, int(last_event_id))  # a browser reconnecting on its own
-    status = await run_in_threadpool(chat.status, conversation.id)
-    yield ServerSentEvent(event="status", data=status)
-    while not await request.is_disconnected():
-        fresh = await run_in_threadpool(chat.messages, conversation.id, after)
-        for m in fresh:
-            after = m.seq
-            yield ServerSentEvent(event="message", data=m.model_dump(mode="json"), id=str(m.seq))
-        now = await run_in_threadpool(chat.status, conversation.id)
-        if now != status:
-            status = now
-            yield ServerSentEvent(event="status", data=status)
-        await asyncio.sleep(LIVE_POLL_SECONDS)
+    try:
+        if last_event_id is not None and last_event_id.isdigit():
+            after = max(after, int(last_event_id))  # a browser reconnecting on its own
+        status = await run_in_threadpool(chat.status, conversation.id)
+        yield ServerSentEvent(event="status", data=status)
+        while not await request.is_disconnected():
+            fresh = await run_in_threadpool(chat.messages, conversation.id, after)
+            for m in fresh:
+                after = m.seq
+                yield ServerSentEvent(
+                    event="message", data=m.model_dump(mode="json"), id=str(m.seq)
+                )
+            now = await run_in_threadpool(chat.status, conversation.id)
+            if now != status:
+                status = now
+                yield ServerSentEvent(event="status", data=status)
+            await asyncio.sleep(LIVE_POLL_SECONDS)
+    finally:
+        release()
 
 
 def _pieces(reply: str) -> list[str]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -12,11 +13,18 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, Field
 
-from shopkeep.api.chat import LIVE_POLL_SECONDS, ChatService, MessageOut, MoneyOut
+from shopkeep.api.chat import (
+    LIVE_POLL_SECONDS,
+    ChatService,
+    MessageOut,
+    MoneyOut,
+    client_address,
+)
 from shopkeep.api.errors import ErrorOut, Refused, stream_errors
 from shopkeep.api.session import StaffUser, require_staff, sign_in_staff, sign_out_staff
+from shopkeep.settings import Settings
 from shopkeep.store.conversations import MAX_MESSAGE_CHARS
-from shopkeep.store.errors import ConversationNotHeld, StaffNotFound
+from shopkeep.store.errors import ConversationNotHeld, StaffNotFound, TooManyTries
 from shopkeep.store.shop import Store
 from shopkeep.store.staff import StaffRole
 from shopkeep.store.views import ConversationView, HandoffView
@@ -193,7 +201,7 @@ class Console:
             channel=c.channel,
             customer=self.customer(c.customer_id),
             handoff=self.open_handoff(c),
-            messages=self.chat.messages(c.id),
+            messages=self.chat.messages(c.id, for_staff=True),
             created_at=c.created_at,
         )
 
@@ -215,7 +223,7 @@ class Console:
         m = self.store.conversations.staff_reply(
             h.conversation_id, staff=staff.username, text=text, language=h.language
         )
-        return self.chat.message(m)
+        return self.chat.message(m, for_staff=True)
 
     def hand_back(self, handoff_id: int, staff: StaffUser, note: str | None) -> HandoffOut:
         note = note.strip() if note and note.strip() else None
@@ -261,12 +269,32 @@ def watched(conversation_id: str, staff: Staff, console: Service) -> Conversatio
 Watched = Annotated[ConversationView, Depends(watched)]
 
 
-@router.post("/staff/login", response_model=StaffOut, summary="Sign in to the console")
+@router.post(
+    "/staff/login",
+    response_model=StaffOut,
+    summary="Sign in to the console",
+    responses={
+        429: {
+            "model": ErrorOut,
+            "description": "Too many failed sign-ins for this account or from this address: "
+            "wait Retry-After seconds",
+        }
+    },
+)
 def login(body: LoginIn, request: Request, console: Service) -> StaffOut:
-    account = console.store.staff.authenticate(body.username, body.password)
+    """After repeated failures for the account or from the address, each try must wait longer
+    (429 too_many_tries with Retry-After), and the password is not even checked meanwhile."""
+    try:
+        account = console.store.staff.sign_in(
+            body.username, body.password, client=client_address(request)
+        )
+    except TooManyTries as e:
+        wait = str(e.details["retry_after_seconds"])
+        raise Refused(429, e.code, e.message, headers={"Retry-After": wait}) from None
     if account is None:
         raise Refused(401, "bad_credentials", "Wrong username or password.")
-    sign_in_staff(request, account.username, account.role)
+    settings: Settings = request.app.state.settings
+    sign_in_staff(request, account.username, timedelta(days=settings.web.session_days))
     return StaffOut(username=account.username, display_name=account.display_name, role=account.role)
 
 
@@ -344,7 +372,7 @@ async def live_conversation(
     while not await request.is_disconnected():
         if not await run_in_threadpool(_still_active, console.store, staff.username):
             return
-        fresh = await run_in_threadpool(console.chat.messages, c.id, after)
+        fresh = await run_in_threadpool(partial(console.chat.messages, c.id, after, for_staff=True))
         for m in fresh:
             after = m.seq
             yield ServerSentEvent(event="message", data=m.model_dump(mode="json"), id=str(m.seq))

@@ -3,12 +3,13 @@ a guest with the conversations they started; a staff member and their role)."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from fastapi import Request
 
 from shopkeep.api.errors import Refused
-from shopkeep.store.errors import StaffNotFound
 from shopkeep.store.shop import Store
 from shopkeep.store.staff import StaffRole
 from shopkeep.store.views import ConversationView
@@ -46,6 +47,16 @@ def shopper(request: Request) -> Shopper:
     )
 
 
+def session_id(request: Request) -> str:
+    """A random id for this browser session, made on first use (what a per-session limit
+    counts by)."""
+    sid = request.session.get("sid")
+    if not isinstance(sid, str):
+        sid = secrets.token_urlsafe(12)
+        request.session["sid"] = sid
+    return sid
+
+
 def sign_in_customer(request: Request, customer_id: str | None) -> None:
     """Act as `customer_id` (None: a guest) from now on; what a previous customer started in
     this browser is no longer reachable from it."""
@@ -63,40 +74,42 @@ def remember_conversation(request: Request, conversation_id: str) -> None:
 
 
 def staff_user(request: Request) -> StaffUser | None:
-    username, role = request.session.get("staff"), request.session.get("staff_role")
-    if username is None or role not in ("agent", "manager"):
+    """The staff member of this browser's live server-side session (signed out, expired or
+    deactivated: None). The cookie holds only the session's random token."""
+    token = request.session.get("staff_session")
+    if not isinstance(token, str):
         return None
-    return StaffUser(username=username, role=role)
-
-
-def sign_in_staff(request: Request, username: str, role: StaffRole) -> None:
-    request.session["staff"] = username
-    request.session["staff_role"] = role
-
-
-def sign_out_staff(request: Request) -> None:
-    request.session.pop("staff", None)
-    request.session.pop("staff_role", None)
-
-
-def require_staff(request: Request) -> StaffUser:
-    """A FastAPI dependency: the signed-in staff member, any role, whose account still exists
-    and is active (a cookie outlives a deactivation; the account's role is the one that
-    counts)."""
-    user = staff_user(request)
-    if user is None:
-        raise Refused(401, "staff_login_required", "Sign in to the console first.")
     store: Store = request.app.state.store
-    try:
-        account = store.staff.get(user.username)
-    except StaffNotFound:
-        account = None
-    if account is None or not account.active:
-        sign_out_staff(request)
-        raise Refused(401, "staff_login_required", "Sign in to the console first.")
+    account = store.staff.session_user(token)
+    if account is None:
+        return None
     return StaffUser(
         username=account.username, role=account.role, display_name=account.display_name
     )
+
+
+def sign_in_staff(request: Request, username: str, lifetime: timedelta) -> None:
+    store: Store = request.app.state.store
+    sign_out_staff(request)
+    request.session["staff_session"] = store.staff.open_session(username, lifetime)
+
+
+def sign_out_staff(request: Request) -> None:
+    """End the session on the server too: the old cookie opens nothing afterwards."""
+    token = request.session.pop("staff_session", None)
+    if isinstance(token, str):
+        store: Store = request.app.state.store
+        store.staff.close_session(token)
+
+
+def require_staff(request: Request) -> StaffUser:
+    """A FastAPI dependency: the signed-in staff member, any role, whose session is live and
+    whose account still exists and is active (the account's role is the one that counts)."""
+    user = staff_user(request)
+    if user is None:
+        request.session.pop("staff_session", None)
+        raise Refused(401, "staff_login_required", "Sign in to the console first.")
+    return user
 
 
 def require_manager(request: Request) -> StaffUser:

@@ -54,7 +54,13 @@ def chat(
     with console.status("Loading the model..."):
         gateway = open_gateway(llm_settings_for(model, config.llm), config.cache_dir)
     chosen: Literal["flows", "tools", "baseline"] = mode  # type: ignore[assignment]
-    assistant = Assistant(store, gateway, mode=chosen, free_wording=config.agent.free_wording)
+    assistant = Assistant(
+        store,
+        gateway,
+        mode=chosen,
+        free_wording=config.agent.free_wording,
+        identity=config.identity_policy(),
+    )
     assistant.warm_up()
     if resume:
         conversation = store.conversations.get(resume)

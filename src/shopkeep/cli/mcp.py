@@ -54,7 +54,7 @@ def serve(
     from shopkeep.store.context import utcnow
 
     config = settings()
-    key = config.resolved_secret_key()
+    key = config.key_for("mcp")
     redact_logs(config)
     store = open_store(config)
     if transport is Transport.http:
@@ -106,9 +106,7 @@ def token_command(
         err_console.print(f"{e.code}: {e.message}", markup=False)
         raise typer.Exit(1) from None
     lifetime = timedelta(days=days) if days else None
-    typer.echo(
-        issue_token(settings().resolved_secret_key(), customer_id, now=utcnow(), lifetime=lifetime)
-    )
+    typer.echo(issue_token(settings().key_for("mcp"), customer_id, now=utcnow(), lifetime=lifetime))
 
 
 if __name__ == "__main__":

@@ -31,7 +31,8 @@ def serve(
         bool | None,
         typer.Option(
             "--demo-login/--no-demo-login",
-            help="let visitors pick a demo customer to act as (default: SHOPKEEP_WEB__DEMO_LOGIN)",
+            help="let visitors pick a demo customer to act as (default: SHOPKEEP_WEB__DEMO_LOGIN); "
+            "guests then prove an email with a one-time code written to this server's log",
         ),
     ] = None,
 ) -> None:
@@ -57,6 +58,31 @@ def serve(
         )
     acp = config.acp
     redact_logs(config)
+    identity = config.identity_policy()
+    if identity.mode == "code" and identity.mailer is None:
+        err_console.print(
+            "SHOPKEEP_IDENTITY__MODE=code needs a mail server for the codes: set "
+            "SHOPKEEP_IDENTITY__SMTP_HOST (and _SMTP_PORT, _SMTP_FROM).",
+            markup=False,
+        )
+        raise typer.Exit(2)
+    if identity.mode == "tau2":
+        err_console.print(
+            "WARNING: SHOPKEEP_IDENTITY__MODE=tau2: anyone who knows a customer's email, or "
+            "name and zip code, can act for them in the chat. For tau2-bench evaluation only, "
+            "never for a real shop.",
+            markup=False,
+        )
+    if config.web.demo_login:
+        err_console.print(
+            "DEMO LOGIN is on: any visitor may act as any customer (a demo store only)."
+            + (
+                " Guests' one-time codes are written to this log (the demo mailbox)."
+                if identity.mode == "code" and not config.identity.smtp_host
+                else ""
+            ),
+            markup=False,
+        )
     store = open_store(config)
     drift = store.db.schema_drift()
     if drift:
@@ -75,7 +101,12 @@ def serve(
             console.print(f"Recovered after a crash: {finished}", markup=False)
         with console.status("Loading the model and the catalog..."):
             gateway = open_gateway(llm_settings_for(model, config.llm), config.cache_dir)
-            assistant = Assistant(store, gateway, free_wording=config.agent.free_wording)
+            assistant = Assistant(
+                store,
+                gateway,
+                free_wording=config.agent.free_wording,
+                identity=identity,
+            )
             assistant.warm_up()
         if acp.api_key is None:
             err_console.print(

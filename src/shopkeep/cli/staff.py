@@ -25,7 +25,10 @@ PASSWORD_ENV = "SHOPKEEP_STAFF_PASSWORD"
 def add(
     username: Annotated[str, typer.Argument(help="the sign-in name (letters, digits, . _ @ -)")],
     role: Annotated[str, typer.Option(help="agent (the console) or manager (and analytics)")],
-    name: Annotated[str | None, typer.Option(help="the name shown to colleagues")] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(help="the name shown to colleagues and shoppers (default: Support)"),
+    ] = None,
 ) -> None:
     """Add a staff member. The password is asked for (or read from SHOPKEEP_STAFF_PASSWORD),
     never given on the command line, where other users of the machine could see it."""
@@ -37,7 +40,9 @@ def add(
             )
             raise typer.Exit(2)
         password = typer.prompt(
-            "Password (8 characters or more)", hide_input=True, confirmation_prompt=True
+            "Password (10 characters or more, not a common one)",
+            hide_input=True,
+            confirmation_prompt=True,
         )
     store = open_store()
     try:

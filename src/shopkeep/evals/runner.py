@@ -50,15 +50,18 @@ MODES = ("flows", "tools", "baseline")
 
 
 def engine_assistant(gateway: ModelGateway, mode: str) -> AssistantFactory:
-    """The real assistant in one of its modes, every scenario on the same model."""
+    """The real assistant in one of its modes, every scenario on the same model. Identity is
+    tau2-bench's rule (an email, or a name and zip, verifies): the suites are written to it, and
+    this is the one place the evaluations choose it (never a shop's default)."""
     from shopkeep.agent.engine import Assistant, Mode
+    from shopkeep.agent.tools import IdentityPolicy
 
     if mode not in MODES:
         raise ValueError(f"no assistant mode {mode!r}; the modes are {', '.join(MODES)}")
     chosen = cast(Mode, mode)
 
     def assistant_for(store: Store) -> Conversing:
-        assistant = Assistant(store, gateway, mode=chosen)
+        assistant = Assistant(store, gateway, mode=chosen, identity=IdentityPolicy.tau2())
         # As a server does at start-up; the fresh copy of the shop per scenario would otherwise
         # charge its first reader for loading the catalog.
         assistant.warm_up()

@@ -56,6 +56,7 @@ from tau2.user.base import (  # type: ignore[import-not-found, import-untyped, u
 
 from shopkeep.agent.engine import Assistant, Mode
 from shopkeep.agent.state import Staged
+from shopkeep.agent.tools import IdentityPolicy
 from shopkeep.evals.demo import EVAL_NOW
 from shopkeep.evals.runner import MODES
 from shopkeep.evals.tau2.actions import tau2_call
@@ -238,7 +239,10 @@ class ShopkeepAgent(LLMAgent):  # type: ignore[misc]
     def _answer(self, text: str, state: ShopkeepAgentState) -> None:
         if state.store is None:
             state.store = _STORES.fresh(database_of(self.tools))
-            self.assistant = Assistant(state.store, self.gateway, mode=self.mode)
+            # tau2-bench's own policy: an email, or a name and zip, verifies (evaluation only).
+            self.assistant = Assistant(
+                state.store, self.gateway, mode=self.mode, identity=IdentityPolicy.tau2()
+            )
             self.assistant.warm_up()
             state.conversation_id = self.assistant.start()
         assert self.assistant is not None and state.conversation_id is not None

@@ -163,6 +163,33 @@ class Customers:
             raise CustomerNotFound(zip=zip_code)
         return found[0]
 
+    def match_signed(self, customer_id: str, email: str, name: str | None = None) -> str:
+        """The customer the merchant's site vouches for: the one with this id, else the one
+        with this email, else a new customer with both (the site's sign-in is the proof). A
+        known id with another email is refused: the site and the shop disagree on who it is."""
+        email = email.strip()
+        if not customer_id.strip() or "@" not in email or len(customer_id) > 64:
+            raise InvalidRequest("A customer token needs a customer id and an email.")
+        with self._ctx.db.transaction() as s:
+            found = None if "\x00" in customer_id else s.get(Customer, customer_id)
+            if found is not None:
+                if found.email_key != fold(email):
+                    raise InvalidRequest(
+                        "The token's email is not this customer's email.", field="email"
+                    )
+                return found.id
+            by_email = s.scalar(select(Customer.id).where(Customer.email_key == fold(email)))
+            if by_email is not None:
+                return str(by_email)
+            first, _, last = (name or "").strip().partition(" ")
+            return add_customer(
+                s,
+                CustomerInput(
+                    id=customer_id, first_name=first, last_name=last.strip(), email=email
+                ),
+                self._ctx,
+            ).id
+
     def _at_zip(self, zip_code: str) -> list[tuple[str, str, str]]:
         """Id, first and last name of the customers whose default address has this zip."""
         with self._ctx.db.reading() as s:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -111,6 +113,10 @@ class Database:
 
         if self.sqlite_path is not None:
             self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+            # Readable by its owner only: the file holds customers, orders and staff hashes
+            # (SQLite gives its -wal and -shm files the same mode).
+            with contextlib.suppress(FileExistsError):
+                os.close(os.open(self.sqlite_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
         return upgrade(self.engine)
 

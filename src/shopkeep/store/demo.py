@@ -353,7 +353,13 @@ def seed_demo(
     _mark_seed(db, {"seed": seed, "status": "started"})
     counts = DemoSeeder(store, clock, rng, moment, progress or (lambda _s, _d, _t: None)).run()
     for username, role, password in DEMO_STAFF:
-        store.staff.add(username, password=password, role=role, display_name=username.title())
+        store.staff.add(
+            username,
+            password=password,
+            role=role,
+            display_name=username.title(),
+            published=True,
+        )
     counts["staff"] = len(DEMO_STAFF)
     _mark_seed(db, {"seed": seed, "status": "completed"})
     return counts

@@ -701,3 +701,33 @@ class StaffNotFound(NotFound):
 
     def __init__(self, username: str) -> None:
         super().__init__(f"There is no staff member {username}.", username=username)
+
+
+class WeakPassword(InvalidRequest):
+    """A staff password that is short, common, or easily guessed."""
+
+    code = "weak_password"
+
+
+class TooManyTries(StoreError):
+    """Too many wrong codes or passwords (or codes asked for): refused until `retry_after_seconds`
+    have passed, whatever is sent meanwhile."""
+
+    code = "too_many_tries"
+    http_status = 429
+
+    def __init__(self, what: str, retry_after_seconds: int) -> None:
+        super().__init__(
+            f"Too many {what}; try again in {retry_after_seconds} s.",
+            retry_after_seconds=retry_after_seconds,
+        )
+
+
+# --- identity -------------------------------------------------------------------------------
+
+
+class IdentityTokenRefused(StoreError):
+    """A customer token from the merchant's site that is malformed, forged or expired."""
+
+    code = "identity_token_refused"
+    http_status = 401

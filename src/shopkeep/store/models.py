@@ -934,3 +934,48 @@ class StaffMember(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
+
+
+class IdentityCode(Base):
+    """A one-time code sent to a customer's email (identity mode `code`): only its keyed digest
+    is kept; it is good once, until it expires, and dies after a few wrong tries."""
+
+    __tablename__ = "identity_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProofFailure(Base):
+    """A wrong one-time code or a wrong staff password: who it was for and where it came from,
+    so repeated failures slow down and lock both the account and the address."""
+
+    __tablename__ = "proof_failures"
+    __table_args__ = (
+        Index("ix_proof_failures_subject", "kind", "subject", "at"),
+        Index("ix_proof_failures_client", "kind", "client", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "code" or "staff"
+    subject: Mapped[str] = mapped_column(String(255))  # a customer id or a staff username
+    client: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+
+
+class StaffSession(Base):
+    """A staff sign-in, kept on the server: the cookie holds a random id whose digest is the key
+    here, so signing out or a deactivation ends it at once."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie's id
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]

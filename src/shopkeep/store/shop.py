@@ -16,6 +16,7 @@ from shopkeep.store.conversations import ConversationLog
 from shopkeep.store.customers import Customers
 from shopkeep.store.db import Database
 from shopkeep.store.fulfilment import Fulfilment
+from shopkeep.store.identity import Proofs
 from shopkeep.store.local import LocalServices
 from shopkeep.store.orders import Orders
 from shopkeep.store.payments import (
@@ -62,6 +63,7 @@ class Store:
         self.local = LocalServices(self.ctx)
         self.conversations = ConversationLog(self.ctx)
         self.staff = StaffAccounts(self.ctx)
+        self.proofs = Proofs(self.ctx)
         self.analytics = Analytics(self.ctx)
         self.actions = Actions(self.ctx)
 

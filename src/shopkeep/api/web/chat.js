@@ -1076,8 +1076,14 @@ async function main() {
   $("decline").addEventListener("click", () => say(t("no")));
 
   let session = { customer: null, demo_login: false };
+  // The merchant's site passes its signed-in customer as /#identity=TOKEN (a fragment never
+  // reaches a server log); it is handed over once and removed from the address.
+  const passed = new URLSearchParams(location.hash.slice(1)).get("identity");
+  if (passed) history.replaceState(null, "", location.pathname + location.search);
   try {
-    session = await api("GET", "/api/session");
+    session = passed
+      ? await api("POST", "/api/session", { identity_token: passed })
+      : await api("GET", "/api/session");
   } catch (err) {
     showError(t("errorGeneric", { message: err.message }));
   }
