@@ -116,7 +116,11 @@ def _cross_origin(headers: Headers) -> str | None:
     browser says where a request comes from (Sec-Fetch-Site, Origin); a client that sends
     neither is no browser, and cannot carry a victim's cookie by itself."""
     fetched_from = headers.get("sec-fetch-site")
-    if fetched_from is not None and fetched_from not in ("same-origin", "none"):
+    if fetched_from is not None:
+        # The browser's own word, which no page can forge; it also holds behind a proxy
+        # that rewrites Host.
+        if fetched_from in ("same-origin", "none"):
+            return None
         return f"A {fetched_from} page may not change anything here."
     origin = headers.get("origin")
     if origin is not None:
