@@ -316,8 +316,9 @@ def test_that_a_guest_verifies_identity_in_chat_before_order_data_is_shown(
     phone: Page, served: Served, cast: Cast
 ) -> None:
     """The demo serves guests in code mode: the code goes to the server's log (the demo
-    mailbox), which is where a demo user reads it."""
+    mailbox), which is where a demo user reads it. The picker says it is a demo login."""
     sign_in(phone, served, None)
+    expect(phone.locator("label[for=customer]")).to_have_text("Demo login: shop as")
     with shop(served) as store:
         order = store.orders.get(cast.guest_identity.id, cast.guest_order)
     items = [item.name for item in order.items]

@@ -126,6 +126,7 @@ def test_that_a_guest_typing_an_email_on_the_shop_itself_is_told_to_sign_in(
     served, _ = site
     phone.goto(served.base_url + "/")
     expect(phone.locator("body[data-ready=true]")).to_be_attached()
+    expect(phone.locator("label[for=customer]")).to_have_text("Shop as")  # no demo login
     frame = phone.main_frame
     reply = say(frame, f"where is my order? my email is {NOAH}")
     assert "sign in" in reply

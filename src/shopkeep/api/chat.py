@@ -8,7 +8,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -565,10 +565,15 @@ def admitted(
 Admitted = Annotated[Place[TurnOut], Depends(admitted)]
 
 
-def stream_place(chat: Service, request: Request) -> Callable[[], None]:
+def stream_place(chat: Service, request: Request) -> Iterator[Callable[[], None]]:
     """A place for one more live stream of this browser session and address (429
-    too_many_streams when either holds its share); the stream gives it back when it ends."""
-    return chat.streams.take(session_id(request), client_address(request))
+    too_many_streams when either holds its share); the stream gives it back when it ends, and
+    so does this dependency once the response is over (a stream that never started too)."""
+    release = chat.streams.take(session_id(request), client_address(request))
+    try:
+        yield release
+    finally:
+        release()
 
 
 @router.get("/session", response_model=SessionOut, summary="Who this browser is")

@@ -16,6 +16,7 @@ const LABELS = {
     skip: "Skip to the message box",
     signInHeading: "Who is shopping",
     customer: "Shop as",
+    customerDemo: "Demo login: shop as",
     guest: "Guest (verify in chat)",
     signIn: "Sign in",
     signedIn: "Signed in",
@@ -84,6 +85,7 @@ const LABELS = {
     skip: "跳到消息输入框",
     signInHeading: "购物者",
     customer: "购物身份",
+    customerDemo: "演示登录：购物身份",
     guest: "访客（在聊天中验证身份）",
     signIn: "登录",
     signedIn: "已登录",
@@ -152,6 +154,7 @@ const LABELS = {
     skip: "메시지 입력란으로 건너뛰기",
     signInHeading: "쇼핑하는 사람",
     customer: "쇼핑 계정",
+    customerDemo: "데모 로그인: 쇼핑 계정",
     guest: "손님 (채팅에서 본인 확인)",
     signIn: "로그인",
     signedIn: "로그인됨",
@@ -421,6 +424,10 @@ function showSignInButton() {
 
 async function loadCustomers(session) {
   const options = [el("option", { value: "", text: t("guest") })];
+  // The demo login lets anyone be anyone: the picker says so.
+  const label = document.querySelector('label[for="customer"]');
+  label.dataset.i18n = session.demo_login ? "customerDemo" : "customer";
+  label.textContent = t(label.dataset.i18n);
   if (session.demo_login) {
     try {
       for (const c of await api("GET", "/api/demo/customers")) {
