@@ -14,7 +14,7 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 import uvicorn
-from chat_bench import Chat, error_of
+from chat_bench import Chat, error_of, serving
 from fastapi.testclient import TestClient
 from security_bench import NOAH, OLIVIA
 
@@ -303,3 +303,19 @@ def test_that_shoppers_see_a_staff_members_display_name_never_the_login(chat: Ch
     assert "j.kim-login" not in seen
     assert "Support" in seen
     assert OLIVIA not in seen
+
+
+def test_that_a_staff_members_live_queue_ends_when_they_sign_out(chat: Chat) -> None:
+    with serving(chat.app) as url, httpx.Client(base_url=url) as staff:
+        signed = staff.post(
+            "/api/staff/login", json={"username": "agent", "password": "agent-demo"}
+        )
+        assert signed.status_code == 200
+        with staff.stream("GET", "/api/console/live") as live:
+            lines = live.iter_lines()
+            assert any(line.startswith("event: queue") for line in lines)
+            assert staff.post("/api/staff/logout").status_code == 200
+            # The server ends the stream at its next look (a stream left open would hang here).
+            for _ in lines:
+                pass
+        assert staff.get("/api/staff/me").status_code == 401

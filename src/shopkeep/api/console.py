@@ -21,10 +21,16 @@ from shopkeep.api.chat import (
     client_address,
 )
 from shopkeep.api.errors import ErrorOut, Refused, stream_errors
-from shopkeep.api.session import StaffUser, require_staff, sign_in_staff, sign_out_staff
+from shopkeep.api.session import (
+    StaffUser,
+    require_staff,
+    sign_in_staff,
+    sign_out_staff,
+    staff_user,
+)
 from shopkeep.settings import Settings
 from shopkeep.store.conversations import MAX_MESSAGE_CHARS
-from shopkeep.store.errors import ConversationNotHeld, StaffNotFound, TooManyTries
+from shopkeep.store.errors import ConversationNotHeld, TooManyTries
 from shopkeep.store.shop import Store
 from shopkeep.store.staff import StaffRole
 from shopkeep.store.views import ConversationView, HandoffView
@@ -324,14 +330,15 @@ def queue(staff: Staff, console: Service) -> list[HandoffOut]:
     responses=stream_errors(ERRORS),
     summary="Follow the queue: the open handoffs again whenever they change",
     description="Events: `queue` ({handoffs: [HandoffOut]}), first at once, then on every change "
-    "any worker makes. The stream ends when the staff account is deactivated.",
+    "any worker makes. The stream ends when the staff member signs out or the account is "
+    "deactivated.",
 )
 async def live_queue(
     staff: Staff, console: Service, request: Request
 ) -> AsyncIterator[ServerSentEvent]:
     seen: list[tuple[Any, ...]] | None = None
     while not await request.is_disconnected():
-        if not await run_in_threadpool(_still_active, console.store, staff.username):
+        if await run_in_threadpool(staff_user, request) is None:
             return
         views = await run_in_threadpool(console.store.conversations.queue, status=OPEN)
         # The views alone tell a change; customers' orders are read only when one happened.
@@ -370,7 +377,7 @@ async def live_conversation(
 ) -> AsyncIterator[ServerSentEvent]:
     seen: tuple[Any, ...] | None = None
     while not await request.is_disconnected():
-        if not await run_in_threadpool(_still_active, console.store, staff.username):
+        if await run_in_threadpool(staff_user, request) is None:
             return
         fresh = await run_in_threadpool(partial(console.chat.messages, c.id, after, for_staff=True))
         for m in fresh:
@@ -425,10 +432,3 @@ def hand_back(
 )
 def close(handoff_id: int, staff: Staff, console: Service) -> HandoffOut:
     return console.close(handoff_id, staff)
-
-
-def _still_active(store: Store, username: str) -> bool:
-    try:
-        return store.staff.get(username).active
-    except StaffNotFound:
-        return False
