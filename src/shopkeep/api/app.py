@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from starlette.middleware.sessions import SessionMiddleware
 
 from shopkeep.agent.engine import Assistant
-from shopkeep.api import acp, analytics, chat, console, pages
+from shopkeep.api import acp, analytics, chat, console, knowledge, pages
 from shopkeep.api.errors import install_error_handlers
 from shopkeep.api.metrics import install_metrics
 from shopkeep.api.session import COOKIE
@@ -108,6 +108,7 @@ def create_app(
     app.include_router(console.router)
     app.include_router(analytics.router)
     app.include_router(acp.router)
+    app.include_router(knowledge.router)
     app.include_router(pages.router)
     pages.mount_static(app)
     return app

@@ -355,6 +355,11 @@ def seed_demo(
     for username, role, password in DEMO_STAFF:
         store.staff.add(username, password=password, role=role, display_name=username.title())
     counts["staff"] = len(DEMO_STAFF)
+    from shopkeep.store.knowledge import demo_documents
+
+    knowledge = demo_documents()
+    store.knowledge.replace(knowledge)
+    counts["knowledge_documents"] = len(knowledge)
     _mark_seed(db, {"seed": seed, "status": "completed"})
     return counts
 

@@ -16,6 +16,7 @@ from shopkeep.store.conversations import ConversationLog
 from shopkeep.store.customers import Customers
 from shopkeep.store.db import Database
 from shopkeep.store.fulfilment import Fulfilment
+from shopkeep.store.knowledge import Knowledge
 from shopkeep.store.local import LocalServices
 from shopkeep.store.orders import Orders
 from shopkeep.store.payments import (
@@ -64,6 +65,7 @@ class Store:
         self.staff = StaffAccounts(self.ctx)
         self.analytics = Analytics(self.ctx)
         self.actions = Actions(self.ctx)
+        self.knowledge = Knowledge(self.ctx)
 
     def preview(self, customer_id: str, action: StoreAction) -> Preview:
         """What `action` would do for the customer, checked exactly as doing it checks; nothing
