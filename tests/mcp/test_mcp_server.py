@@ -122,6 +122,7 @@ def http_server(server_env: dict[str, str], tmp_path: Path) -> Iterator[HttpServ
 
 READS = {
     "search_catalog",
+    "search_shop_knowledge",
     "get_product",
     "get_account",
     "get_cart",
@@ -492,6 +493,17 @@ def test_that_without_a_token_only_the_catalog_answers(store: Store) -> None:
     found, refusals = anyio.run(browsing)
     assert found["products"]
     assert {r["code"] for r in refusals} == {"authentication_required"}
+
+
+def test_that_an_agent_without_a_token_reads_the_shops_policy_and_documents(store: Store) -> None:
+    async def asking() -> dict[str, Any]:
+        async with in_process(store, None) as client:
+            return await ok(client, "search_shop_knowledge", question="do you ship to Jeju?")
+
+    found = anyio.run(asking)
+    assert found["policy"]["return_window_days"] == store.ctx.policy.return_window_days
+    assert found["passages"] and "Jeju" in found["passages"][0]["text"]
+    assert found["passages"][0]["title"] and found["passages"][0]["score"] > 0
 
 
 def test_that_store_refusals_are_tool_errors_with_their_code_and_never_a_traceback(

@@ -14,7 +14,13 @@ from shopkeep.agent.asked import questions
 from shopkeep.agent.extract import extract
 from shopkeep.agent.flows import FLOWS
 from shopkeep.agent.flows.base import Step, Turn
-from shopkeep.agent.intents import GREETING_START, guess_jobs, is_question
+from shopkeep.agent.intents import (
+    GREETING_START,
+    asks_about_own_order,
+    asks_for_action,
+    guess_jobs,
+    is_question,
+)
 from shopkeep.agent.jobs import Job
 from shopkeep.agent.language import detect_language
 from shopkeep.agent.result import TurnResult
@@ -24,6 +30,7 @@ from shopkeep.agent.understand import STRONG, Command, classify
 from shopkeep.agent.wording import reword
 from shopkeep.llm import ModelGateway, UsageRecord
 from shopkeep.logs import holds_card_number
+from shopkeep.store import knowledge
 from shopkeep.store.actions import PLACEMENTS
 from shopkeep.store.errors import StoreError, TooManyTries
 from shopkeep.store.shop import Store
@@ -97,6 +104,7 @@ class Assistant:
         waits for it; later reads reuse it while the store says it is unchanged."""
         self.store.catalog.everything()
         self.store.local.menus()
+        knowledge.warm_up()
 
     def start(
         self, *, customer_id: str | None = None, channel: str = "chat", language: str | None = None
@@ -408,7 +416,8 @@ class _TurnRun:
         if self.identify():
             return
         frame = s.frame
-        guesses = _about_one_product(t, _food_or_shop(t, guess_jobs(t.text, t.lang)))
+        guesses = _food_or_shop(t, guess_jobs(t.text, t.lang))
+        guesses = _about_one_product(t, _asks_the_shop(t, guesses))
         guesses = _buying_what_was_shown(t, guesses)
         strong = guesses[0][0] if guesses and guesses[0][1] >= STRONG else None
         if frame is not None and _flow_first(frame.job, strong, t):
@@ -880,6 +889,67 @@ def _food_or_shop(t: Turn, guesses: list[tuple[Job, float]]) -> list[tuple[Job, 
     return sorted(
         [(job, top + 0.01 if job == winner else w) for job, w in guesses], key=lambda g: -g[1]
     )
+
+
+SHOPPING: frozenset[Job] = frozenset({"search", "buy", "recommend"})
+"""Jobs whose questions are about the catalog ("do you have running shoes in size 9?"): the
+knowledge base does not take them over."""
+
+
+ACCOUNT_JOBS: frozenset[Job] = frozenset(
+    {
+        "cancel",
+        "return",
+        "exchange",
+        "order_status",
+        "change_address",
+        "change_payment",
+        "change_items",
+    }
+)
+_POINTING = re.compile(
+    r"\b(?:it|this|that|these|those|them|one)\b|这个|那个|它|这些|那些|이거|그거|저거|이것|그것",
+    re.IGNORECASE,
+)
+"""Words that point at something already in the conversation ("can I return it?")."""
+
+
+def _asks_the_shop(t: Turn, guesses: list[tuple[Job, float]]) -> list[tuple[Job, float]]:
+    """A general question about how the shop works is a shop question, whatever job its words
+    suggest: "can I still cancel an order once it has shipped?", "refund는 카드로만 받을 수
+    있어요?", "黑糖茶屋能送外卖吗" ask about the rules, not for something to be done. It is one
+    when it is a question, names no order and no purchase of the customer's own, asks nothing
+    to be done for them ("I want to…", "帮我…") and the merchant's knowledge base answers it;
+    questions about what the catalog sells stay with the catalog."""
+    if guesses and guesses[0][0] == "shop_question":
+        return guesses
+    if guesses and guesses[0][1] >= STRONG and guesses[0][0] in SHOPPING:
+        return guesses
+    if (
+        t.x.order_ids
+        or not is_question(t.text)
+        or asks_about_own_order(t.text)
+        or asks_for_action(t.text)
+    ):
+        return guesses
+    from shopkeep.agent.flows.shop import knowledge_answers, names_one_product
+
+    named = names_one_product(t, t.text) is not None
+    general = (
+        not named
+        and t.state.frame is None
+        and t.state.staged is None
+        and bool(guesses)
+        and (guesses[0][0] in ACCOUNT_JOBS or (guesses[0][0] == "food" and guesses[0][1] < STRONG))
+        and not _POINTING.search(t.text)
+    )
+    hit = next(iter(knowledge_answers(t, t.text)), None)
+    if not general and hit is None:
+        # A general question the documents do not answer ("can you ship to a PO box?") is
+        # still not a job on an account: the shop question says it does not know.
+        return guesses
+    best = max((w for _, w in guesses), default=STRONG)
+    return [("shop_question", max(best, STRONG) + 0.01), *guesses]
 
 
 def _about_one_product(t: Turn, guesses: list[tuple[Job, float]]) -> list[tuple[Job, float]]:

@@ -48,6 +48,36 @@ _PAST_ORDER = re.compile(
     re.IGNORECASE,
 )
 """Words for an order the customer already placed."""
+_OWN_ORDER = re.compile(
+    r"\bmy\s+(?:\w+\s+)?(?:orders?|package|parcel|refund|return)\b|我的(?:订单|包裹|快递|退款)|"
+    r"(?:제|내)\s*주문",
+    re.IGNORECASE,
+)
+
+
+_FOR_ME = re.compile(
+    r"\b(?:i\s+(?:want|wanna|need|would\s+like)|i'd\s+like|please|pls|plz|help\s+me|"
+    r"can\s+(?:you|u)\s+(?:please\s+)?(?:cancel|return|change|refund|exchange|send|"
+    r"track|check|order|buy|add)|let\s+me|can\s+i\s+(?:get|have|order)|i'?ll\s+(?:have|take)|"
+    r"give\s+me)\b|来一|"
+    r"帮我|给我|我要|我想(?!知道|问)|麻烦你|请帮|"
+    r"해\s*주세요|해\s*줘|해\s*주실|하고\s*싶|할게요|부탁",
+    re.IGNORECASE,
+)
+
+
+def asks_for_action(text: str) -> bool:
+    """Whether the message asks for something to be done for the customer ("I want to return
+    this", "帮我取消", "교환해 주세요"), not only how the shop works."""
+    return _FOR_ME.search(text) is not None
+
+
+def asks_about_own_order(text: str) -> bool:
+    """Whether the message is about an order of the customer's own ("my order", "the shoes I
+    bought"), not about how the shop works."""
+    return bool(_PAST_ORDER.search(text) or _OWN_ORDER.search(text) or _RETURN_SENT.search(text))
+
+
 _RETURN_SENT = re.compile(
     r"\b(?:sent|mailed|shipped|posted)\s+(?:it\s+|them\s+|\w+\s+(?:\w+\s+)?)?back\b|"
     r"\bi\s+(?:already\s+)?returned\b|已经退(?:了|回)|退回去了|寄回去了|寄回了|已经寄回|"
@@ -709,11 +739,12 @@ def guess_jobs(text: str, lang: Language) -> list[tuple[Job, float]]:
 
 
 _QUESTION = re.compile(
-    r"[?？]\s*\W*$"
+    r"[?？]"
+    r"|\b(?:is|are|does|do|can|will)\s+(?:it|that|this|they|there|you)\b.*\bor\s+(?:not|nah)\b"
     r"|^\W*(?:what|where|when|why|how|which|who|whose|is|are|am|do|does|did|can|could|would|will|"
     r"should|shall|have|has|may|might)\b"
-    r"|[吗嗎么呢]\W*$|什么|怎么|哪|几|多少|是否|有没有|能不能|可不可以|是不是|要不要|对不对|好不好"
-    r"|(?:나요|까요|습니까|니까|는지|을까|ㄹ까|가요|죠|니|냐|어요\?)\W*$"
+    r"|[吗嗎么呢](?:\W|$)|什么|怎么|哪|几|多少|多久|多长时间|是否|有没有|能不能|可不可以|是不是|要不要|对不对|好不好"
+    r"|(?:나요|까요|습니까|니까|는지|을까|ㄹ까|가요|죠)(?:\W|$)|(?:니|냐)\W*$"
     r"|뭐|무엇|어디|언제|얼마|어떻게|왜|누구|몇|어느|무슨",
     re.IGNORECASE,
 )

@@ -37,6 +37,10 @@ _INTERNATIONAL = words(
 def detect_language(text: str, previous: Language | None = None) -> Language:
     """The language of `text`; a message that carries none of its own keeps `previous`."""
     fallback: Language = previous or "en"
+    if _mostly_english(text):
+        # "what time does Heukdang close on saturday? and r they open on 월요일?": a Korean or
+        # Chinese word in an English sentence is a name or a quote, not the language.
+        return "en"
     if _HANGUL.search(text):
         return "ko"
     if _HAN.search(text):
@@ -56,3 +60,16 @@ def detect_language(text: str, previous: Language | None = None) -> Language:
     if any(w in _ENGLISH_WORDS for w in words) or len(words) >= 4:
         return "en"
     return fallback
+
+
+_CJK_RUN = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f\u3400-\u9fff\uf900-\ufaff]+")
+
+
+def _mostly_english(text: str) -> bool:
+    """At least three English words, and twice as many as runs of Korean or Chinese letters."""
+    runs = len(_CJK_RUN.findall(text))
+    if not runs:
+        return False
+    plain = _NEUTRAL.sub(" ", unicodedata.normalize("NFKC", text))
+    english = sum(1 for w in _WORD.findall(plain) if w.lower() in _ENGLISH_WORDS)
+    return english >= 3 and english >= 2 * runs

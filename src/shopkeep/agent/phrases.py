@@ -28,6 +28,12 @@ def say(key: str, lang: Language, /, **fields: Any) -> str:
     return _BOOK[key][lang].format(**fields)
 
 
+def every_text() -> list[str]:
+    """Every template in every language, as written (for checks that a reply says nothing
+    beyond the shop's own words and data)."""
+    return [text for by_lang in _BOOK.values() for text in by_lang.values()]
+
+
 def has(key: str) -> bool:
     return key in _BOOK
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from shopkeep.agent.jobs import Language
@@ -199,10 +200,18 @@ def quote_block(
 
 
 def local_time(moment_iso: str, timezone: str) -> str:
-    from datetime import datetime
-
     return datetime.fromisoformat(moment_iso).astimezone(ZoneInfo(timezone)).strftime("%H:%M")
 
 
 def text_in(text: LocalizedText, lang: Language) -> str:
     return localized(text, lang)
+
+
+def day(moment: datetime, lang: Language) -> str:
+    """A calendar day as each language writes it: "Mar 31, 2026", "2026年3月31日",
+    "2026년 3월 31일"."""
+    if lang == "zh":
+        return f"{moment.year}年{moment.month}月{moment.day}日"
+    if lang == "ko":
+        return f"{moment.year}년 {moment.month}월 {moment.day}일"
+    return f"{moment:%b} {moment.day}, {moment.year}"

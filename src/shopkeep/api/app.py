@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from starlette.middleware.sessions import SessionMiddleware
 
 from shopkeep.agent.engine import Assistant
-from shopkeep.api import acp, analytics, chat, console, pages
+from shopkeep.api import acp, analytics, chat, console, knowledge, pages
 from shopkeep.api.errors import install_error_handlers
 from shopkeep.api.hardening import Hardening
 from shopkeep.api.metrics import install_metrics
@@ -128,6 +128,7 @@ def create_app(
     app.include_router(console.router)
     app.include_router(analytics.router)
     app.include_router(acp.router)
+    app.include_router(knowledge.router)
     app.include_router(pages.router)
     pages.mount_static(app)
     return app

@@ -23,6 +23,7 @@ from shopkeep.llm import LLMSettings, ModelGateway
 
 if TYPE_CHECKING:
     from shopkeep.evals.compare import Compared
+    from shopkeep.evals.knowledge import KnowledgeRun
     from shopkeep.evals.runner import SuiteRun
     from shopkeep.evals.tau2.bridge import Tau2Run, Tau2Shop
     from shopkeep.evals.tau2.scripts import Tau2Script
@@ -739,4 +740,125 @@ def compare_table(entries: list[Compared]) -> Table:
             number((m.prompt_tokens + m.completion_tokens) / max(1, m.conversations)),
             escape(f"${per:.6f} at {price}" if per is not None else f"- at {price}"),
         )
+    return table
+
+
+@eval_app.command("knowledge")
+def knowledge_command(
+    questions: Annotated[
+        Path,
+        typer.Argument(
+            help="a YAML file of questions about the shop (scenarios/knowledge/questions.yaml)",
+            dir_okay=False,
+        ),
+    ],
+    model: Annotated[
+        str | None,
+        typer.Option(help="0.5b or 1.5b (local), scripted, or a model the endpoint serves"),
+    ] = None,
+    half: Annotated[
+        list[str] | None,
+        typer.Option(help="dev or test; give it again for both (default: both)"),
+    ] = None,
+    shop: Annotated[
+        Path | None,
+        typer.Option(
+            help="your own store, a SQLite file with your documents imported (shopkeep "
+            "knowledge import), in place of the demo shop; it is copied, never changed",
+            dir_okay=False,
+        ),
+    ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            help="write knowledge.json (every question, reply and verdict) here", file_okay=False
+        ),
+    ] = None,
+) -> None:
+    """Ask each question about the shop (shipping, returns, warranty, payment, pickup...) as the
+    first message of a new conversation, and judge the reply: answered with every required
+    fact, "I don't know" for what the documents do not answer, no invented number, amount or
+    code, and never routed into an account flow. Prints the rates per language and half."""
+    from rich.progress import Progress
+
+    from shopkeep.agent.engine import Assistant
+    from shopkeep.evals.demo import demo_shop
+    from shopkeep.evals.knowledge import QuestionsInvalid, load_questions, run_questions
+    from shopkeep.llm import open_gateway
+
+    try:
+        chosen = load_questions(questions)
+    except QuestionsInvalid as error:
+        err_console.print(str(error), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    halves = set(half or ["dev", "test"])
+    unknown = halves - {"dev", "test"}
+    if unknown:
+        err_console.print(f"--half is dev or test, not {sorted(unknown)[0]}", markup=False)
+        raise typer.Exit(2)
+    chosen = [q for q in chosen if q.half in halves]
+    config = settings()
+    llm = llm_settings_for(model, config.llm)
+    with model_errors(), shop_errors():
+        gateway = open_gateway(llm, config.cache_dir)
+        console.print("building the shop...", style="dim")
+        with demo_shop(shop) as built, Progress(console=console, transient=True) as progress:
+            store = built.fresh("knowledge")
+            assistant = Assistant(store, gateway)
+            assistant.warm_up()
+            task = progress.add_task("asking", total=len(chosen))
+            run = run_questions(
+                store,
+                assistant,
+                chosen,
+                model=model_label(model, llm),
+                progress=lambda _judged: progress.advance(task),
+            )
+            built.discard(store)
+    console.print(knowledge_table(run, sorted(halves)))
+    for r in run.results:
+        if not r.passed:
+            why = (
+                "routed into an account flow"
+                if r.routed_to_account
+                else "invented " + ", ".join(r.invented)
+                if r.invented
+                else "did not say it doesn't know"
+                if r.unanswerable
+                else "missing " + ", ".join(r.missing + r.forbidden)
+            )
+            console.print(f"  [red]✗[/red] {r.id}: {escape(r.question)} — {escape(why)}")
+    if report is not None:
+        report.mkdir(parents=True, exist_ok=True)
+        path = report / "knowledge.json"
+        path.write_text(run.model_dump_json(indent=2), encoding="utf-8")
+        console.print(f"report: {path}", soft_wrap=True, markup=False)
+
+
+def knowledge_table(run: KnowledgeRun, halves: list[str]) -> Table:
+    table = Table(title=f"Shop questions answered — {run.model}")
+    table.add_column("")
+    for lang in ("en", "zh", "ko", "all"):
+        table.add_column(lang, justify="right")
+
+    def cell(rate: float | None, count: int) -> str:
+        return "-" if rate is None else f"{rate:.0%} ({round(rate * count)}/{count})"
+
+    for label, unanswerable in (("answerable", False), ("not in the documents", True)):
+        row = [label]
+        languages: tuple[str | None, ...] = ("en", "zh", "ko", None)
+        for language in languages:
+            count = sum(
+                1
+                for r in run.results
+                if (language is None or r.lang == language) and r.unanswerable == unanswerable
+            )
+            row.append(cell(run.rate(lang=language, unanswerable=unanswerable), count))
+        table.add_row(*row)
+    table.add_row("invented facts", "", "", "", str(run.invented))
+    table.add_row("routed into an account flow", "", "", "", str(run.routed))
+    table.add_row(
+        "turn latency p50 / p95", "", "", "", f"{run.latency(0.5):.2f} / {run.latency(0.95):.2f} s"
+    )
+    table.caption = "halves: " + ", ".join(halves)
     return table

@@ -6,7 +6,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shopkeep.store.knowledge import KnowledgeHit
 from shopkeep.store.money import Money
+from shopkeep.store.policy import StorePolicy
 from shopkeep.store.views import OrderSummary, OrderView, ProductHit, Quote
 
 
@@ -17,6 +19,14 @@ class Result(BaseModel):
 class SearchResults(Result):
     products: list[ProductHit]
     """Best match first; each with the variants (item ids, prices, stock) that fit the filters."""
+
+
+class KnowledgeResults(Result):
+    policy: StorePolicy
+    """The rules the store enforces (return window, shipping fees, payment kinds...): where a
+    passage says otherwise, the policy is right."""
+    passages: list[KnowledgeHit]
+    """Best first; empty when nothing in the shop's documents answers the question."""
 
 
 class OrderList(Result):

@@ -18,6 +18,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 _WRITE = "shopkeep_write"
+FULL_TEXT_INDEX = "knowledge_fts"
+"""The knowledge base's full-text index: an FTS5 table (and its shadow tables) on SQLite, a table
+of tsvectors with a GIN index on PostgreSQL; made by the migration in each database's own terms,
+outside the models."""
+
+
+def _not_the_full_text_index(name: str | None, kind: str, _parent: Any) -> bool:
+    return not (name or "").startswith(FULL_TEXT_INDEX)
 
 
 def _json_dumps(value: Any) -> str:
@@ -125,6 +133,7 @@ class Database:
         from shopkeep.store.models import Base
 
         with self.engine.begin() as connection:
+            connection.exec_driver_sql(f"DROP TABLE IF EXISTS {FULL_TEXT_INDEX}")
             Base.metadata.drop_all(connection)
             connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
         return self.migrate()
@@ -138,7 +147,10 @@ class Database:
         from shopkeep.store.models import Base
 
         with self.engine.connect() as connection:
-            diffs = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+            context = MigrationContext.configure(
+                connection, opts={"include_name": _not_the_full_text_index}
+            )
+            diffs = compare_metadata(context, Base.metadata)
         described = []
         for diff in diffs:
             op, *args = diff[0] if isinstance(diff, list) else diff

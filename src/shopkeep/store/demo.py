@@ -361,6 +361,11 @@ def seed_demo(
             published=True,
         )
     counts["staff"] = len(DEMO_STAFF)
+    from shopkeep.store.knowledge import demo_documents
+
+    knowledge = demo_documents()
+    store.knowledge.replace(knowledge)
+    counts["knowledge_documents"] = len(knowledge)
     _mark_seed(db, {"seed": seed, "status": "completed"})
     return counts
 

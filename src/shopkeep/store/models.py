@@ -979,3 +979,43 @@ class StaffSession(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class KnowledgeDocument(Base):
+    """One of the merchant's own documents (a help page, or a file of FAQ entries), as imported:
+    `source` is its file name, `digest` the SHA-256 of its bytes (an unchanged file is skipped on
+    the next import)."""
+
+    __tablename__ = "knowledge_documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(255), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # KnowledgeKind: document | faq
+    title: Mapped[str] = mapped_column(String(255))
+    lang: Mapped[str] = mapped_column(String(16))
+    digest: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime]
+    passages: Mapped[list[KnowledgePassage]] = relationship(
+        back_populates="document",
+        cascade="all, delete-orphan",
+        order_by="KnowledgePassage.position",
+    )
+
+
+class KnowledgePassage(Base):
+    """A retrievable piece of a document: one section under its heading, or one FAQ entry (the
+    question as heading). `terms` is the text as the search index sees it (stemmed words and
+    CJK bigrams, space-separated), so SQLite's FTS5 and PostgreSQL's full-text search index the
+    same tokens."""
+
+    __tablename__ = "knowledge_passages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("knowledge_documents.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int]
+    heading: Mapped[str] = mapped_column(String(255))
+    text: Mapped[str] = mapped_column(Text)
+    terms: Mapped[str] = mapped_column(Text)
+    document: Mapped[KnowledgeDocument] = relationship(back_populates="passages")

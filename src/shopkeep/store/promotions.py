@@ -33,7 +33,7 @@ from shopkeep.store.models import (
     OrderKind,
 )
 from shopkeep.store.money import Money, percent_of
-from shopkeep.store.views import CampaignView, CouponView, Quote, QuoteLine
+from shopkeep.store.views import CampaignView, CouponView, Quote, QuoteLine, View
 
 
 @dataclass
@@ -98,6 +98,15 @@ class Pricing:
             total=money(self.total),
             notes=list(self.notes),
         )
+
+
+class CouponStanding(View):
+    """A coupon and whether it can be used now; `reason` (CouponNotApplicable's) when not."""
+
+    coupon: CouponView
+    usable: bool
+    reason: str | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
 
 
 def coupon_view(c: Coupon) -> CouponView:
@@ -458,6 +467,35 @@ class Promotions:
             if coupon is None:
                 raise CouponNotFound(code)
             return coupon_view(coupon)
+
+    def standing(
+        self, code: str, *, customer_id: str | None = None, subtotal: int | None = None
+    ) -> CouponStanding:
+        """Whether the coupon can be used now, by the same checks checkout makes: for the
+        customer when given (their own uses count), against `subtotal` when given (a cart's)."""
+        with self._ctx.db.reading() as s:
+            coupon = s.get(Coupon, code.strip().upper())
+            if coupon is None:
+                raise CouponNotFound(code)
+            try:
+                check_coupon(
+                    s,
+                    coupon.code,
+                    customer_id=customer_id or "",
+                    kind=coupon.applies_to,
+                    currency=coupon.currency,
+                    subtotal=coupon.min_spend_minor if subtotal is None else subtotal,
+                    now=self._ctx.clock(),
+                    lock=False,
+                )
+            except CouponNotApplicable as refusal:
+                return CouponStanding(
+                    coupon=coupon_view(coupon),
+                    usable=False,
+                    reason=refusal.details["reason"],
+                    details=refusal.details,
+                )
+            return CouponStanding(coupon=coupon_view(coupon), usable=True)
 
     def coupons(self, *, running_only: bool = True) -> list[CouponView]:
         now = self._ctx.clock()

@@ -17,6 +17,7 @@ from shopkeep.store.customers import Customers
 from shopkeep.store.db import Database
 from shopkeep.store.fulfilment import Fulfilment
 from shopkeep.store.identity import Proofs
+from shopkeep.store.knowledge import Knowledge
 from shopkeep.store.local import LocalServices
 from shopkeep.store.orders import Orders
 from shopkeep.store.payments import (
@@ -66,6 +67,7 @@ class Store:
         self.proofs = Proofs(self.ctx)
         self.analytics = Analytics(self.ctx)
         self.actions = Actions(self.ctx)
+        self.knowledge = Knowledge(self.ctx)
 
     def preview(self, customer_id: str, action: StoreAction) -> Preview:
         """What `action` would do for the customer, checked exactly as doing it checks; nothing

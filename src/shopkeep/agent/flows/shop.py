@@ -11,11 +11,19 @@ from typing import Literal
 
 from shopkeep.agent import phrases, render
 from shopkeep.agent.flows.base import Flow, Step, Turn
+from shopkeep.agent.flows.catalog import (
+    CATEGORY_NAMES,
+    best_named,
+    catalog,
+    name_score,
+    product_terms,
+)
 from shopkeep.agent.jobs import Language
 from shopkeep.agent.state import Frame
 from shopkeep.store.catalog import normalize
+from shopkeep.store.knowledge import KnowledgeHit, question_units
 from shopkeep.store.money import Money
-from shopkeep.store.views import LocalStoreView, localized
+from shopkeep.store.views import LocalStoreView, ProductView, localized
 
 Topic = Literal["returns", "shipping", "payment", "local_delivery", "hours"]
 
@@ -160,6 +168,24 @@ phrases.register(
             "zh": "营业时间：\n{stores}",
             "ko": "영업시간:\n{stores}",
         },
+        "shop_passage": {
+            "en": "{title} — {heading}\n{text}",
+            "zh": "{title} — {heading}\n{text}",
+            "ko": "{title} — {heading}\n{text}",
+        },
+        "shop_other_language": {
+            "en": "(This is from our information in {language}; it isn't written in English.)",
+            "zh": "（以上内容来自我们的{language}资料，暂无中文版本。）",
+            "ko": "(위 내용은 {language} 안내문이에요. 한국어 안내문은 아직 없어요.)",
+        },
+        "shop_not_in_documents": {
+            "en": "I couldn't find an answer to that in the shop's information, and I'd rather "
+            "not guess. If you'd like, say \"talk to a person\" and I'll pass you to a colleague.",
+            "zh": "店铺资料里没有找到这个问题的答案，我不想随便猜。如需要，请说“转人工”，"
+            "我会帮您转给同事。",
+            "ko": "매장 안내 정보에서 답을 찾지 못했어요. 추측해서 말씀드리지 않을게요. "
+            '원하시면 "상담원 연결"이라고 말씀해 주세요. 담당자에게 연결해 드릴게요.',
+        },
         "shop_store_hours": {
             "en": "- {name}: {hours}",
             "zh": "- {name}：{hours}",
@@ -190,15 +216,145 @@ DAYS: dict[str, dict[Language, str]] = {
 }
 CLOSED: dict[Language, str] = {"en": "closed", "zh": "休息", "ko": "휴무"}
 
+LANGUAGE_NAMES: dict[str, dict[Language, str]] = {
+    "en": {"en": "English", "zh": "英文", "ko": "영어"},
+    "zh": {"en": "Chinese", "zh": "中文", "ko": "중국어"},
+    "ko": {"en": "Korean", "zh": "韩文", "ko": "한국어"},
+}
+
+
+RELEVANT = 0.35
+"""How much of a question (each word weighed by its rarity in the knowledge base) a passage must
+cover to be the answer; below it, the assistant says it does not know rather than show a passage
+that merely shares a word. Set on the dev half of the knowledge evaluation."""
+
+NAMED_PRODUCT_RELEVANT = 0.55
+"""A question that names a product is answered from the shop's documents only when a passage
+covers the rest of it this well ("is there a warranty on the headphones?"); otherwise the
+product's own data answers it ("does the Lumo 8 work with iPhone?")."""
+
+TIED = 0.9
+"""A second passage is shown beside the best when it covers the question nearly as well (two
+sections that each say part of the answer: cancelling before and after shipping)."""
+
+
+def knowledge_answers(t: Turn, question: str) -> list[KnowledgeHit]:
+    """The merchant's passages that answer `question`: the best relevant one in the customer's
+    language (else in another language), and a second one nearly as good in the same language;
+    none when nothing is relevant. A question that names one product is answered only by a
+    passage about it or its kind, or about no product at all (`_about`)."""
+    named = names_one_product(t, question)
+    if named is not None:
+        rest = _without_names(question, named)
+        products = catalog(t.tools)
+        hits = t.tools.store.knowledge.search(rest, lang=t.lang, limit=8)
+        kept = [h for h in hits if not h.contradicts_policy]
+        return _about_it(kept, rest, named, products)
+    hits = t.tools.store.knowledge.search(question, lang=t.lang, limit=8)
+    relevant = [h for h in hits if h.score >= RELEVANT and not h.contradicts_policy]
+    if not relevant:
+        return []
+    best = relevant[0]
+    second = [h for h in relevant[1:2] if h.lang == best.lang and h.score >= TIED * best.score]
+    return [best, *second]
+
+
+def names_one_product(t: Turn, text: str) -> ProductView | None:
+    """The one product `text` names by a word of its name, if it names one ("cancel" in
+    "Noise-Cancelling" names nothing)."""
+    products = catalog(t.tools)
+    terms = product_terms(text, products)
+    named = best_named(terms, products)
+    if len(named) != 1 or sum(name_score(term, named[0]) for term in terms) < 1.0:
+        return None
+    folded = {w.casefold() for name in named[0].name.values() for w in re.findall(r"\w+", name)}
+    for term in terms:
+        if term in folded or f"{term}s" in folded:
+            return named[0]
+        if not term.isascii() and name_score(term, named[0]):
+            return named[0]
+    return None
+
+
+def _without_names(text: str, product: ProductView) -> str:
+    """`text` without the words of the product's names: what the documents must answer on their
+    own ("is there a warranty on [the headphones]?")."""
+    words = {w for name in product.name.values() for w in re.findall(r"\w+", name)}
+    for word in sorted(words, key=len, reverse=True):
+        border = r"\b" if word.isascii() else ""
+        text = re.sub(border + re.escape(word) + border, " ", text, flags=re.IGNORECASE)
+    return text
+
+
+def _about_it(
+    hits: list[KnowledgeHit], rest: str, product: ProductView, products: list[ProductView]
+) -> list[KnowledgeHit]:
+    """The passage that answers a question naming `product`, given the passages found for the
+    `rest` of the question: the best one that names the product or its kind and covers the rest
+    well ("electronics come with a 1-year warranty..."); else, for
+    a question of three words or more beside the product, the best one that speaks of no product
+    at all, covers the rest well and matches more than one word of it ("return", "wrong size",
+    "shipping" in "if I return shoes because they're the wrong size, who pays the shipping?").
+    A passage about other products is not about it."""
+    names = _naming_words(product)
+    kinds = _kind_words(product)
+    others = {w for p in products if p.id != product.id for w in _naming_words(p)} - names
+    general = []
+    for hit in hits:
+        said = f"{hit.heading} {hit.text}".casefold()
+        if any(w in said for w in names | kinds) and hit.score >= NAMED_PRODUCT_RELEVANT:
+            return [hit]
+        if not any(w in said for w in others | kinds):
+            general.append(hit)
+    if len(question_units(rest)) < 3:
+        return []
+    return [h for h in general if h.score >= NAMED_PRODUCT_RELEVANT and len(h.matched) > 1][:1]
+
+
+def _kind_words(product: ProductView) -> set[str]:
+    return {
+        w.casefold()
+        for w in (product.category, *CATEGORY_NAMES.get(product.category, {}).values())
+        if w.casefold() not in _GENERIC
+    }
+
+
+def _naming_words(product: ProductView) -> set[str]:
+    """Words that name a product in a text: its names' words (three letters or more, or two
+    Chinese or Korean ones)."""
+    words = {w for n in product.name.values() for w in re.findall(r"\w{2,}", n)}
+    return {w.casefold() for w in words if len(w) > 2 or not w.isascii()} - _GENERIC
+
+
+_GENERIC = frozenset({"set", "pro", "the", "and", "with", "home", "lite", "mini", "max"})
+"""Name words too common to say which product a text is about."""
+
 
 class ShopQuestionFlow(Flow):
     job = "shop_question"
     needs_identity = False
 
     def run(self, t: Turn, frame: Frame) -> Step:
-        topics = topics_of(t.text) or topics_of(frame.slots.request or "")
-        if not topics:
-            return "unknown"
+        question = t.text if topics_of(t.text) or not frame.slots.request else frame.slots.request
+        topics = topics_of(question)
+        hits = knowledge_answers(t, question)
+        if not hits and frame.slots.request and question != frame.slots.request:
+            hits = knowledge_answers(t, frame.slots.request)
+        self.policy_answers(t, topics)
+        for hit in hits:
+            t.say("shop_passage", title=hit.title, heading=hit.heading, text=hit.text)
+            t.event("knowledge", source=hit.source, heading=hit.heading, score=hit.score)
+        if hits and hits[0].lang != t.lang:
+            language = LANGUAGE_NAMES.get(hits[0].lang, {}).get(t.lang, hits[0].lang)
+            t.say("shop_other_language", language=language)
+        if not hits and not topics:
+            t.event("knowledge", source=None)
+            t.say("shop_not_in_documents")
+        return "done"
+
+    def policy_answers(self, t: Turn, topics: list[Topic]) -> None:
+        """The rules the store enforces, said from its policy settings (never from a document
+        that might say otherwise)."""
         policy = t.tools.store.ctx.policy
         for topic in topics:
             if topic == "returns":
@@ -249,7 +405,6 @@ class ShopQuestionFlow(Flow):
                     for s in stores
                 ]
                 t.say("shop_hours", stores="\n".join(lines))
-        return "done"
 
 
 def _named_or_all(t: Turn, stores: list[LocalStoreView]) -> list[LocalStoreView]:
@@ -264,9 +419,14 @@ def _named_or_all(t: Turn, stores: list[LocalStoreView]) -> list[LocalStoreView]
 
 
 def _short(name: str) -> str:
-    """A store's name without its branch ("Cloud Pearl Tea, Hongdae" → "cloudpearltea")."""
+    """What names a store in a message: the first word of its name without its branch ("Cloud
+    Pearl Tea, Hongdae" → "cloud"), or the first three letters of a Chinese or Korean one
+    ("구름펄 티 홍대점" → "구름펄", "圣水面馆" → "圣水面")."""
     head = re.split(r"[,，(（]", normalize(name))[0]
-    return re.sub(r"\s+", "", head)
+    if head.isascii():
+        first = re.findall(r"\w+", head)
+        return first[0] if first else ""
+    return re.sub(r"\s+", "", head)[:3]
 
 
 def hours_text(store: LocalStoreView, lang: Language) -> str:

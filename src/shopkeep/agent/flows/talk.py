@@ -31,6 +31,48 @@ phrases.register(
             "ko": "{name}님, 다시 오셨네요! 최근 주문 {order_id}은(는) {status} 상태예요.",
         },
         "none_running": {"en": "(none)", "zh": "（暂无）", "ko": "(없음)"},
+        "coupon_usable": {
+            "en": "You can use it now.",
+            "zh": "现在可以使用。",
+            "ko": "지금 사용하실 수 있어요.",
+        },
+        "coupon_usable_until": {
+            "en": "You can use it now, until {until}.",
+            "zh": "现在可以使用，有效期至 {until}。",
+            "ko": "지금 사용하실 수 있어요({until}까지).",
+        },
+        "coupon_expired": {
+            "en": "It expired on {until}, so it can't be used any more.",
+            "zh": "它已于 {until} 过期，现在不能再使用了。",
+            "ko": "{until}에 만료되어 지금은 사용할 수 없어요.",
+        },
+        "coupon_not_started": {
+            "en": "It isn't valid yet: it can be used from {start}.",
+            "zh": "它还未生效：从 {start} 起可以使用。",
+            "ko": "아직 사용 기간이 아니에요. {start}부터 사용할 수 있어요.",
+        },
+        "coupon_below_min_spend": {
+            "en": "Your cart ({subtotal}) is below its minimum spend of {min_spend}, so it "
+            "doesn't apply yet.",
+            "zh": "您的购物车（{subtotal}）未达到最低消费 {min_spend}，暂时不能使用。",
+            "ko": "장바구니 금액({subtotal})이 최소 주문 금액 {min_spend}에 못 미쳐서 아직 "
+            "적용되지 않아요.",
+        },
+        "coupon_used_up_by_you": {
+            "en": "You've already used it {used} time(s), the most it allows per customer.",
+            "zh": "您已经使用过 {used} 次，已达到每位顾客的使用上限。",
+            "ko": "이미 {used}번 사용하셔서 1인당 사용 한도에 도달했어요.",
+        },
+        "coupon_fully_redeemed": {
+            "en": "It has been fully redeemed, so it can't be used any more.",
+            "zh": "它已经被领完/用完了，现在不能再使用。",
+            "ko": "사용 한도가 모두 소진되어 지금은 사용할 수 없어요.",
+        },
+        "coupon_not_offered": {
+            "en": "It isn't offered at the moment, so it can't be used now.",
+            "zh": "它目前没有开放，现在不能使用。",
+            "ko": "지금은 제공되지 않는 쿠폰이라 사용할 수 없어요.",
+        },
         "coupon_unknown": {
             "en": "There is no coupon {code}.",
             "zh": "没有优惠券 {code}。",
@@ -133,6 +175,40 @@ def campaign_line(c: CampaignView, lang: Language) -> str:
     )
 
 
+def standing_line(t: Turn, code: str) -> None:
+    """Whether the coupon can be used now, from the store's own checks: for this customer once
+    verified, against their cart when it holds something."""
+    customer_id = t.tools.state.customer_id
+    subtotal = None
+    if customer_id is not None:
+        cart = t.tools.store.carts.get(customer_id)
+        subtotal = cart.subtotal.amount if cart.lines else None
+    standing = t.tools.store.promotions.standing(code, customer_id=customer_id, subtotal=subtotal)
+    c, facts = standing.coupon, standing.details
+    if standing.usable:
+        t.say(
+            "coupon_usable" if c.valid_until is None else "coupon_usable_until",
+            until=render.day(c.valid_until, t.lang) if c.valid_until else "",
+        )
+    elif standing.reason == "expired" and c.valid_until is not None:
+        t.say("coupon_expired", until=render.day(c.valid_until, t.lang))
+    elif standing.reason == "not_started" and c.valid_from is not None:
+        t.say("coupon_not_started", start=render.day(c.valid_from, t.lang))
+    elif standing.reason == "min_spend_not_met":
+        currency = c.min_spend.currency
+        t.say(
+            "coupon_below_min_spend",
+            subtotal=render.money(Money(facts["subtotal"], currency)),
+            min_spend=render.money(c.min_spend),
+        )
+    elif standing.reason == "customer_limit_reached":
+        t.say("coupon_used_up_by_you", used=facts.get("used", c.per_customer_limit))
+    elif standing.reason == "usage_limit_reached":
+        t.say("coupon_fully_redeemed")
+    else:
+        t.say("coupon_not_offered")
+
+
 class PromotionsFlow(Flow):
     job = "promotions"
     needs_identity = False
@@ -147,6 +223,7 @@ class PromotionsFlow(Flow):
                     t.say("coupon_unknown", code=code)
                     continue
                 t.say("coupon_one", line=coupon_line(coupon, t.lang))
+                standing_line(t, code)
             return "done"
         none = phrases.say("none_running", t.lang)
         coupons = "\n".join(f"- {coupon_line(c, t.lang)}" for c in promotions.coupons()) or none

@@ -1,7 +1,7 @@
 """identity: one-time codes, failed proofs (codes and staff passwords), staff sessions
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-08 01:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import shopkeep.store.models
 
 revision: str = "0006"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
