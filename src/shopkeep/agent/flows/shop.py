@@ -6,6 +6,7 @@ below, in en / zh / ko."""
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass
 from typing import Literal
 
@@ -20,8 +21,9 @@ from shopkeep.agent.flows.catalog import (
 )
 from shopkeep.agent.jobs import Language
 from shopkeep.agent.state import Frame
+from shopkeep.agent.tools import ShopTools
 from shopkeep.store.catalog import normalize
-from shopkeep.store.knowledge import KnowledgeHit, question_units
+from shopkeep.store.knowledge import KnowledgeHit, question_units, terms
 from shopkeep.store.money import Money
 from shopkeep.store.views import LocalStoreView, ProductView, localized
 
@@ -251,12 +253,45 @@ def knowledge_answers(t: Turn, question: str) -> list[KnowledgeHit]:
         kept = [h for h in hits if not h.contradicts_policy]
         return _about_it(kept, rest, named, products)
     hits = t.tools.store.knowledge.search(question, lang=t.lang, limit=8)
-    relevant = [h for h in hits if h.score >= RELEVANT and not h.contradicts_policy]
+    sold = _catalog_words(t.tools)
+    relevant = [
+        h
+        for h in hits
+        if h.score >= RELEVANT
+        and not h.contradicts_policy
+        and not all(_sold(w, sold) for w in h.matched)  # "有什么蓝牙音箱？" is a search
+    ]
     if not relevant:
         return []
     best = relevant[0]
     second = [h for h in relevant[1:2] if h.lang == best.lang and h.score >= TIED * best.score]
     return [best, *second]
+
+
+_SOLD: weakref.WeakKeyDictionary[ShopTools, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
+def _catalog_words(tools: ShopTools) -> frozenset[str]:
+    """The terms of the catalog's product names, brands and categories, as the index writes
+    them: a question whose only words in common with a passage are these asks what the shop
+    sells."""
+    words = _SOLD.get(tools)
+    if words is None:
+        texts = [
+            text for p in catalog(tools) for text in (*p.name.values(), p.brand or "", p.category)
+        ]
+        texts += [name for names in CATEGORY_NAMES.values() for name in names.values()]
+        words = frozenset(term for text in texts for term in terms(text))
+        _SOLD[tools] = words
+    return words
+
+
+def _sold(word: str, catalog_terms: frozenset[str]) -> bool:
+    """Whether a word of a question is a word of the catalog's (every bigram of a Chinese or
+    Korean one is)."""
+    if word.isascii():
+        return word in catalog_terms
+    return all(word[i : i + 2] in catalog_terms for i in range(max(1, len(word) - 1)))
 
 
 def names_one_product(t: Turn, text: str) -> ProductView | None:
@@ -281,8 +316,14 @@ def _without_names(text: str, product: ProductView) -> str:
     own ("is there a warranty on [the headphones]?")."""
     words = {w for name in product.name.values() for w in re.findall(r"\w+", name)}
     for word in sorted(words, key=len, reverse=True):
-        border = r"\b" if word.isascii() else ""
-        text = re.sub(border + re.escape(word) + border, " ", text, flags=re.IGNORECASE)
+        if word.isascii():
+            text = re.sub(rf"\b{re.escape(word)}\b", " ", text, flags=re.IGNORECASE)
+            continue
+        # a Chinese or Korean name is written without spaces: any two letters or more of it
+        # ("蓝牙音箱" of "便携蓝牙音箱") name it
+        parts = {word[i:j] for i in range(len(word)) for j in range(i + 2, len(word) + 1)}
+        for part in sorted(parts, key=len, reverse=True):
+            text = text.replace(part, " ")
     return text
 
 
