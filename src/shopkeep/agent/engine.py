@@ -891,9 +891,10 @@ def _food_or_shop(t: Turn, guesses: list[tuple[Job, float]]) -> list[tuple[Job, 
     )
 
 
-SHOPPING: frozenset[Job] = frozenset({"search", "buy", "recommend"})
-"""Jobs whose questions are about the catalog ("do you have running shoes in size 9?"): the
-knowledge base does not take them over."""
+SHOPPING: frozenset[Job] = frozenset({"search", "recommend", "promotions"})
+"""Jobs whose questions the shop's own data answers ("do you have running shoes in size 9?",
+"any coupon codes I can use right now?"): the knowledge base does not take them over. A purchase is asked for ("I'd like…", "can I buy…"),
+so a question with buying words ("你们支持货到付款吗") may still be about the shop."""
 
 
 ACCOUNT_JOBS: frozenset[Job] = frozenset(
@@ -927,6 +928,7 @@ def _asks_the_shop(t: Turn, guesses: list[tuple[Job, float]]) -> list[tuple[Job,
         return guesses
     if (
         t.x.order_ids
+        or t.x.coupon_codes  # "what does the VIP15 code get me?": the coupon's own terms
         or not is_question(t.text)
         or asks_about_own_order(t.text)
         or asks_for_action(t.text)
@@ -981,6 +983,9 @@ def _flow_first(current: Job, strong: Job | None, t: Turn) -> bool:
     """Whether the job in progress reads the message before any job the keywords suggest."""
     if strong is None or strong == current:
         return True
+    frame = t.state.frame
+    if frame is not None and frame.asked == "identity":
+        return False  # a job waiting for proof can do nothing with "is SPRING20 still valid?"
     return current in ("buy", "food") and strong in CORRECTIONS and not t.x.order_ids
 
 

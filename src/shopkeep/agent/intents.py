@@ -58,7 +58,7 @@ _OWN_ORDER = re.compile(
 _FOR_ME = re.compile(
     r"\b(?:i\s+(?:want|wanna|need|would\s+like)|i'd\s+like|please|pls|plz|help\s+me|"
     r"can\s+(?:you|u)\s+(?:please\s+)?(?:cancel|return|change|refund|exchange|send|"
-    r"track|check|order|buy|add)|let\s+me|can\s+i\s+(?:get|have|order)|i'?ll\s+(?:have|take)|"
+    r"track|check|order|buy|add)|let\s+me|can\s+i\s+(?:get|have|order|buy)|i'?ll\s+(?:have|take)|"
     r"give\s+me)\b|来一|"
     r"帮我|给我|我要|我想(?!知道|问)|麻烦你|请帮|"
     r"해\s*주세요|해\s*줘|해\s*주실|하고\s*싶|할게요|부탁",
