@@ -893,8 +893,9 @@ def _food_or_shop(t: Turn, guesses: list[tuple[Job, float]]) -> list[tuple[Job, 
 
 SHOPPING: frozenset[Job] = frozenset({"search", "recommend", "promotions"})
 """Jobs whose questions the shop's own data answers ("do you have running shoes in size 9?",
-"any coupon codes I can use right now?"): the knowledge base does not take them over. A purchase is asked for ("I'd like…", "can I buy…"),
-so a question with buying words ("你们支持货到付款吗") may still be about the shop."""
+"any coupon codes I can use right now?"): the knowledge base does not take them over. A
+purchase is asked for ("I'd like…", "can I buy…"), so a question with buying words
+("你们支持货到付款吗") may still be about the shop."""
 
 
 ACCOUNT_JOBS: frozenset[Job] = frozenset(
