@@ -12,7 +12,7 @@ from shopkeep.agent import phrases
 from shopkeep.agent.engine import Assistant
 from shopkeep.agent.tools import IdentityPolicy
 from shopkeep.evals.demo import EVAL_NOW
-from shopkeep.llm import ModelGateway, ScriptedBackend
+from shopkeep.llm import ChatRequest, ModelGateway, ScriptedBackend
 from shopkeep.store import Store
 from shopkeep.store.knowledge import demo_documents, parse
 from shopkeep.store.promotions import CouponInput
@@ -146,3 +146,24 @@ def test_a_coupon_asked_about_is_told_as_checkout_would_see_it(shop: Store) -> N
     assert "expired" in expired.reply and "can't be used" in expired.reply
     later = assistant.reply(assistant.start(), "쿠폰 SOONTEN 지금 쓸 수 있어요?")
     assert "아직 사용 기간이 아니에요" in later.reply
+
+
+def test_a_strong_model_composes_the_answer_from_the_passages_and_invents_nothing(
+    shop: Store,
+) -> None:
+    seen: list[str] = []
+
+    def composed(request: ChatRequest) -> str:
+        seen.append(request.messages[-1].content)
+        return "Yes, we ship to Jeju-do at no extra charge; it takes 3–5 business days."
+
+    def inventing(request: ChatRequest) -> str:
+        return "Yes! Jeju delivery is free and takes 2 days with our $1.99 express option."
+
+    backend = ScriptedBackend([composed, inventing])
+    assistant = Assistant(shop, ModelGateway(backend), free_wording=True, identity=TAU2)
+    good = assistant.reply(assistant.start(), "do you ship to Jeju island?")
+    assert good.reply == "Yes, we ship to Jeju-do at no extra charge; it takes 3–5 business days."
+    assert "Jeju" in seen[0] and "do you ship to Jeju island?" in seen[0]  # the passages, asked
+    bad = assistant.reply(assistant.start(), "do you ship to Jeju island?")
+    assert "$1.99" not in bad.reply and "Delivery times in South Korea" in bad.reply

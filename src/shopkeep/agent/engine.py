@@ -27,7 +27,7 @@ from shopkeep.agent.result import TurnResult
 from shopkeep.agent.state import Frame, Staged, State, StateUnreadable
 from shopkeep.agent.tools import IdentityPolicy, ShopTools
 from shopkeep.agent.understand import STRONG, Command, classify
-from shopkeep.agent.wording import reword
+from shopkeep.agent.wording import answer_from, reword
 from shopkeep.llm import ModelGateway, UsageRecord
 from shopkeep.logs import holds_card_number
 from shopkeep.store import knowledge
@@ -180,7 +180,12 @@ class Assistant:
             handoff, job, answered = turn.handoff, turn.job, turn.answered
         reply = "\n\n".join(t.replies)
         if reply and self.free_wording and self.mode == "flows":
-            reply, completion = reword(self.gateway, reply, lang, conversation_id)
+            documents = any(e["kind"] == "knowledge" and e.get("source") for e in t.events)
+            if documents and not holds_card_number(text):
+                # a question the shop's documents answer: a short answer composed from them
+                reply, completion = answer_from(self.gateway, text, reply, lang, conversation_id)
+            else:
+                reply, completion = reword(self.gateway, reply, lang, conversation_id)
             usage.append(completion.usage)
         if reply and holds_card_number(text):
             # The log keeps only its last four digits; the customer learns why, and how to pay.
