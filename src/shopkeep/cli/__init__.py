@@ -12,6 +12,7 @@ from shopkeep.cli.chat import chat
 from shopkeep.cli.common import err_console, explain
 from shopkeep.cli.db import app as db_app
 from shopkeep.cli.eval import eval_app
+from shopkeep.cli.identity import app as identity_app
 from shopkeep.cli.knowledge import app as knowledge_app
 from shopkeep.cli.mcp import app as mcp_app
 from shopkeep.cli.model import app as model_app
@@ -56,6 +57,7 @@ app.command()(serve)
 app.add_typer(mcp_app, name="mcp")
 app.add_typer(staff_app, name="staff")
 app.add_typer(knowledge_app, name="knowledge")
+app.add_typer(identity_app, name="identity")
 
 
 def _reflow(command: Any) -> None:
