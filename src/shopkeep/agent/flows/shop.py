@@ -330,23 +330,27 @@ def _without_names(text: str, product: ProductView) -> str:
 def _about_it(
     hits: list[KnowledgeHit], rest: str, product: ProductView, products: list[ProductView]
 ) -> list[KnowledgeHit]:
-    """The passage that answers a question naming `product`, given the passages found for the
-    `rest` of the question: the best one that names the product or its kind and covers the rest
-    well ("electronics come with a 1-year warranty..."); else, for
-    a question of three words or more beside the product, the best one that speaks of no product
-    at all, covers the rest well and matches more than one word of it ("return", "wrong size",
-    "shipping" in "if I return shoes because they're the wrong size, who pays the shipping?").
-    A passage about other products is not about it."""
+    """The passages that answer a question naming `product`, given the passages found for the
+    `rest` of the question: the best ones that name the product or its kind and cover the rest
+    well (two when the second is as good: "electronics come with a 1-year warranty..." and
+    "batteries are covered for 6 months"); else, for a question of three words or more beside
+    the product, the best one that speaks of no product at all, covers the rest well and
+    matches more than one word of it ("return", "wrong size", "shipping" in "if I return shoes
+    because they're the wrong size, who pays the shipping?"). A passage about other products is
+    not about it."""
     names = _naming_words(product)
     kinds = _kind_words(product)
     others = {w for p in products if p.id != product.id for w in _naming_words(p)} - names
+    about: list[KnowledgeHit] = []
     general = []
     for hit in hits:
         said = f"{hit.heading} {hit.text}".casefold()
         if any(w in said for w in names | kinds) and hit.score >= NAMED_PRODUCT_RELEVANT:
-            return [hit]
-        if not any(w in said for w in others | kinds):
+            about.append(hit)
+        elif not any(w in said for w in others | kinds):
             general.append(hit)
+    if about:
+        return [about[0], *[h for h in about[1:2] if h.score >= TIED * about[0].score]]
     if len(question_units(rest)) < 3:
         return []
     return [h for h in general if h.score >= NAMED_PRODUCT_RELEVANT and len(h.matched) > 1][:1]
