@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx2 as httpx
 import pytest
-import uvicorn
 from chat_bench import Chat, error_of, serving
 from fastapi.testclient import TestClient
 from security_bench import NOAH, OLIVIA
@@ -205,16 +204,7 @@ def test_that_one_session_and_one_address_hold_only_a_few_live_streams(
         assistant=base.app.state.chat.assistant,
         acp_settings=AcpSettings(webhook_poll_seconds=0),
     )
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        threading.Event().wait(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    try:
+    with serving(app) as url:
         one = httpx.Client(base_url=url)
         conversation_id = one.post("/api/conversations", json={}).json()["id"]
         live = f"/api/conversations/{conversation_id}/live"
@@ -243,9 +233,6 @@ def test_that_one_session_and_one_address_hold_only_a_few_live_streams(
             pytest.fail("a closed stream never gave its place back")
         for stream in (opened[1], extra):
             stream.__exit__(None, None, None)
-    finally:
-        server.should_exit = True
-        thread.join()
 
 
 def test_that_a_stranger_cannot_spend_a_verified_customers_rate_limit(
