@@ -940,19 +940,18 @@ def _asks_the_shop(t: Turn, guesses: list[tuple[Job, float]]) -> list[tuple[Job,
         or asks_for_action(t.text)
     ):
         return guesses
-    from shopkeep.agent.flows.shop import knowledge_answers, names_one_product
+    from shopkeep.agent.flows.shop import reading
 
-    named = names_one_product(t, t.text) is not None
+    read = reading(t, t.text)
     general = (
-        not named
+        read.product is None
         and t.state.frame is None
         and t.state.staged is None
         and bool(guesses)
         and (guesses[0][0] in ACCOUNT_JOBS or (guesses[0][0] == "food" and guesses[0][1] < STRONG))
         and not _POINTING.search(t.text)
     )
-    hit = next(iter(knowledge_answers(t, t.text)), None)
-    if not general and hit is None:
+    if not general and not read.answers:
         # A general question the documents do not answer ("can you ship to a PO box?") is
         # still not a job on an account: the shop question says it does not know.
         return guesses

@@ -25,7 +25,7 @@ from typing import Literal
 
 import snowballstemmer
 import yaml
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from shopkeep.store.context import StoreContext
@@ -68,7 +68,6 @@ class ParsedDocument:
     lang: str
     digest: str
     sections: tuple[Section, ...]
-    warnings: tuple[str, ...] = ()
 
 
 def read_file(path: Path, source: str | None = None) -> ParsedDocument:
@@ -472,12 +471,13 @@ class Knowledge:
         if any(w in folded for k in refused for w in words[k]):
             return True
         if _SHIPPING_WORDS.search(content):
-            allowed = {policy.shipping_fee_minor, policy.free_shipping_threshold_minor}
-            for amount in _AMOUNT.findall(content):
-                if round(float(amount.replace(",", "")) * 100) not in allowed | {
-                    policy.local_delivery_fee_minor
-                }:
-                    return True
+            charged = {
+                policy.shipping_fee_minor,
+                policy.free_shipping_threshold_minor,
+                policy.local_delivery_fee_minor,
+            }
+            amounts = (round(float(a.replace(",", "")) * 100) for a in _AMOUNT.findall(content))
+            return any(amount not in charged for amount in amounts)
         return False
 
     def _other_windows(self, content: str) -> list[int]:
@@ -498,15 +498,6 @@ class Knowledge:
         ids = [{"id": p.id} for p in document.passages]
         if ids:
             session.execute(text(f"DELETE FROM {FULL_TEXT_INDEX} WHERE rowid = :id"), ids)
-
-    def clear(self) -> int:
-        """Remove every document; returns how many there were."""
-        with self.ctx.db.transaction() as session:
-            documents = list(session.scalars(select(KnowledgeDocument)))
-            for d in documents:
-                self._unindex(session, d)
-            session.execute(delete(KnowledgeDocument))
-        return len(documents)
 
     # --- reading ---
 
@@ -558,7 +549,7 @@ class Knowledge:
         ranked = []
         for c in candidates:
             matched = [u for u in units if all(c.counts[t] for t in u)]
-            coverage = sum(weight[u] for u in matched) / whole
+            coverage = round(sum(weight[u] for u in matched) / whole, 4)
             # Okapi BM25 (k1 1.2, b 0.75) among passages that cover the question as well: a
             # passage about the question beats one that mentions it in passing.
             size = c.counts.total() / average
@@ -567,23 +558,24 @@ class Knowledge:
                 for u in matched
                 for t in u
             )
-            hit = KnowledgeHit(
+            other_language = lang is not None and c.document.lang != lang
+            ranked.append(((other_language, -coverage, -bm25, c.passage.id), c, matched, coverage))
+        ranked.sort(key=lambda entry: entry[0])
+        return [
+            KnowledgeHit(
                 source=c.document.source,
                 title=c.document.title,
                 heading=c.passage.heading,
                 text=c.passage.text,
                 lang=c.document.lang,
-                score=round(coverage, 4),
+                score=coverage,
                 matched=[_spelled(u) for u in matched],
                 contradicts_policy=self.contradicts_policy(
                     f"{c.passage.heading}\n{c.passage.text}"
                 ),
             )
-            other_language = lang is not None and hit.lang != lang
-            ranked.append(((other_language, -hit.score, -bm25, c.passage.id), hit))
-        ranked.sort(key=lambda pair: pair[0])
-        hits = [hit for _, hit in ranked]
-        return hits[:limit]
+            for _, c, matched, coverage in ranked[:limit]
+        ]
 
     def _matching(self, session: Session, wanted: list[str]) -> list[int]:
         """Passages holding any of the terms, by the database's own full-text index."""

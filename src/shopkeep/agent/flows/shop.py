@@ -240,18 +240,42 @@ TIED = 0.9
 sections that each say part of the answer: cancelling before and after shipping)."""
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What the shop's documents make of a question: the one product it names, if any, and the
+    passages that answer it (none when nothing is relevant)."""
+
+    product: ProductView | None
+    answers: list[KnowledgeHit]
+
+
+_READ: weakref.WeakKeyDictionary[ShopTools, dict[str, Reading]] = weakref.WeakKeyDictionary()
+
+
+def reading(t: Turn, question: str) -> Reading:
+    """The question read once per turn (the tools live for one turn): the engine reads it to
+    route the message, the flow to answer it."""
+    read = _READ.setdefault(t.tools, {})
+    if question not in read:
+        named = names_one_product(t, question)
+        read[question] = Reading(named, _answers(t, question, named))
+    return read[question]
+
+
 def knowledge_answers(t: Turn, question: str) -> list[KnowledgeHit]:
     """The merchant's passages that answer `question`: the best relevant one in the customer's
     language (else in another language), and a second one nearly as good in the same language;
     none when nothing is relevant. A question that names one product is answered only by a
-    passage about it or its kind, or about no product at all (`_about`)."""
-    named = names_one_product(t, question)
+    passage about it or its kind, or about no product at all (`_about_it`)."""
+    return reading(t, question).answers
+
+
+def _answers(t: Turn, question: str, named: ProductView | None) -> list[KnowledgeHit]:
     if named is not None:
         rest = _without_names(question, named)
-        products = catalog(t.tools)
         hits = t.tools.store.knowledge.search(rest, lang=t.lang, limit=8)
         kept = [h for h in hits if not h.contradicts_policy]
-        return _about_it(kept, rest, named, products)
+        return _about_it(kept, rest, named, catalog(t.tools))
     hits = t.tools.store.knowledge.search(question, lang=t.lang, limit=8)
     sold = _catalog_words(t.tools)
     relevant = [
@@ -302,7 +326,7 @@ def names_one_product(t: Turn, text: str) -> ProductView | None:
     named = best_named(terms, products)
     if len(named) != 1 or sum(name_score(term, named[0]) for term in terms) < 1.0:
         return None
-    folded = {w.casefold() for name in named[0].name.values() for w in re.findall(r"\w+", name)}
+    folded = {w.casefold() for w in _name_words(named[0])}
     for term in terms:
         if term in folded or f"{term}s" in folded:
             return named[0]
@@ -314,8 +338,7 @@ def names_one_product(t: Turn, text: str) -> ProductView | None:
 def _without_names(text: str, product: ProductView) -> str:
     """`text` without the words of the product's names: what the documents must answer on their
     own ("is there a warranty on [the headphones]?")."""
-    words = {w for name in product.name.values() for w in re.findall(r"\w+", name)}
-    for word in sorted(words, key=len, reverse=True):
+    for word in sorted(_name_words(product), key=len, reverse=True):
         if word.isascii():
             text = re.sub(rf"\b{re.escape(word)}\b", " ", text, flags=re.IGNORECASE)
             continue
@@ -341,13 +364,14 @@ def _about_it(
     names = _naming_words(product)
     kinds = _kind_words(product)
     others = {w for p in products if p.id != product.id for w in _naming_words(p)} - names
+    own, not_general = names | kinds, others | kinds
     about: list[KnowledgeHit] = []
     general = []
     for hit in hits:
         said = f"{hit.heading} {hit.text}".casefold()
-        if any(w in said for w in names | kinds) and hit.score >= NAMED_PRODUCT_RELEVANT:
+        if any(w in said for w in own) and hit.score >= NAMED_PRODUCT_RELEVANT:
             about.append(hit)
-        elif not any(w in said for w in others | kinds):
+        elif not any(w in said for w in not_general):
             general.append(hit)
     if about:
         return [about[0], *[h for h in about[1:2] if h.score >= TIED * about[0].score]]
@@ -367,8 +391,15 @@ def _kind_words(product: ProductView) -> set[str]:
 def _naming_words(product: ProductView) -> set[str]:
     """Words that name a product in a text: its names' words (three letters or more, or two
     Chinese or Korean ones)."""
-    words = {w for n in product.name.values() for w in re.findall(r"\w{2,}", n)}
-    return {w.casefold() for w in words if len(w) > 2 or not w.isascii()} - _GENERIC
+    words = _name_words(product)
+    return {
+        w.casefold() for w in words if len(w) > 2 or (len(w) > 1 and not w.isascii())
+    } - _GENERIC
+
+
+def _name_words(product: ProductView) -> set[str]:
+    """The words of the product's names in every language, as written."""
+    return {w for name in product.name.values() for w in re.findall(r"\w+", name)}
 
 
 _GENERIC = frozenset({"set", "pro", "the", "and", "with", "home", "lite", "mini", "max"})
