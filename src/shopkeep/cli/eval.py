@@ -858,7 +858,7 @@ def knowledge_table(run: KnowledgeRun, halves: list[str]) -> Table:
     table.add_row("invented facts", "", "", "", str(run.invented))
     table.add_row("routed into an account flow", "", "", "", str(run.routed))
     table.add_row(
-        "turn latency p50 / p95", "", "", "", f"{run.latency(0.5):.2f} / {run.latency(0.95):.2f} s"
+        "turn latency p50 / p95", "", "", "", f"{run.latency(50):.2f} / {run.latency(95):.2f} s"
     )
     table.caption = "halves: " + ", ".join(halves)
     return table

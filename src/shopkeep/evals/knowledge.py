@@ -14,7 +14,6 @@ the assistant, judged on the reply:
 
 from __future__ import annotations
 
-import statistics
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -27,6 +26,7 @@ from shopkeep.agent import phrases
 from shopkeep.agent.engine import Assistant
 from shopkeep.agent.result import TurnResult
 from shopkeep.agent.wording import facts
+from shopkeep.evals.metrics import percentile
 from shopkeep.store import Store
 from shopkeep.store.money import Money
 
@@ -120,13 +120,9 @@ class KnowledgeRun(BaseModel):
     def routed(self) -> int:
         return sum(r.routed_to_account for r in self.results)
 
-    def latency(self, quantile: float) -> float:
-        times = sorted(r.seconds for r in self.results)
-        if not times:
-            return 0.0
-        if len(times) == 1:
-            return times[0]
-        return statistics.quantiles(times, n=100, method="inclusive")[round(quantile * 100) - 1]
+    def latency(self, p: int) -> float:
+        """The p-th percentile of the turns' time, in seconds (0 for no question)."""
+        return percentile([r.seconds for r in self.results], p) or 0.0
 
 
 def grounds(store: Store) -> set[str]:
